@@ -1,0 +1,27 @@
+import type { HistoryStore } from '../store/store.js';
+import type { Update } from './update.js';
+
+/**
+ * An engine carries updates from publishers to every hub process's subscribers, in one order,
+ * and keeps history (Mercure calls this the Transport). The local engine serves one process;
+ * the Redis engine (@tidings/redis) makes several processes one hub.
+ */
+export interface Engine {
+  /** History, for replay on resume. */
+  readonly history: HistoryStore;
+
+  /**
+   * Stores and broadcasts. Resolves once the update is acknowledged (durably stored as the
+   * backend promises); rejects with a HubError (store_unavailable, duplicate_id...) otherwise,
+   * and then the update is not delivered anywhere.
+   */
+  publish(update: Update): Promise<void>;
+
+  /** Every update, from every node, in the same order everywhere (history order). */
+  onUpdate(listener: (update: Update) => void): void;
+
+  /** False while the backend is unreachable: /readyz answers 503 and publishes 503. */
+  isReady(): boolean;
+
+  close(): Promise<void>;
+}

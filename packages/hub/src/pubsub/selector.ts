@@ -1,0 +1,32 @@
+/**
+ * A topic selector: what a subscriber listens to, and what a token grants.
+ *
+ * Matcher types (Mercure draft, "Matcher Types"): `Exact` (byte-for-byte), `URLPattern`
+ * (WHATWG URL Pattern, relative patterns resolved against the hub URL) and, for the 0.x
+ * dialect, `URITemplate` (RFC 6570). The value `*` matches every topic whatever the type.
+ */
+export type MatchType = 'Exact' | 'URLPattern' | 'URITemplate';
+
+export interface Selector {
+  readonly type: MatchType;
+  /** The selector exactly as given. */
+  readonly raw: string;
+  /** True for `*`. */
+  readonly wildcard: boolean;
+  /** For Exact selectors (and `*`): lets the topic index use a map lookup instead of `matches`. */
+  readonly exact: boolean;
+  /** Pure and bounded in time: never throws, a selector over its cost cap answers false. */
+  matches(topic: string): boolean;
+}
+
+export interface SelectorLimits {
+  /** Longest selector accepted, in UTF-16 code units. Default 2048. */
+  readonly maxSelectorLength: number;
+  /** The hub's own URL: relative URL patterns and topics are resolved against it. */
+  readonly hubUrl: string;
+}
+
+export const DEFAULT_SELECTOR_LIMITS: SelectorLimits = {
+  maxSelectorLength: 2048,
+  hubUrl: 'http://localhost/.well-known/mercure',
+};

@@ -1,0 +1,46 @@
+import { encodeEvent } from '../stream/encode-event.js';
+
+/** What a publisher asked for, validated. */
+export interface UpdateInit {
+  /** The first topic is canonical (Mercure); the others are alternate topics. */
+  readonly topics: readonly string[];
+  readonly data: string;
+  readonly private: boolean;
+  readonly id: string;
+  readonly type?: string | undefined;
+  readonly retry?: number | undefined;
+}
+
+/**
+ * An update as it travels through the hub: validated fields plus the SSE frame, encoded once
+ * and shared by every subscriber (live and replay).
+ */
+export interface Update extends UpdateInit {
+  /** The exact bytes of the SSE event, ending with the blank line that dispatches it. */
+  readonly frame: Buffer;
+}
+
+export function createUpdate(init: UpdateInit): Update {
+  return { ...init, frame: encodeEvent(init) };
+}
+
+/** The JSON shape stores keep (no frame: it is rebuilt on load). */
+export interface UpdateRecord {
+  topics: string[];
+  data: string;
+  private: boolean;
+  id: string;
+  type?: string;
+  retry?: number;
+}
+
+export function toRecord(u: UpdateInit): UpdateRecord {
+  const r: UpdateRecord = { topics: [...u.topics], data: u.data, private: u.private, id: u.id };
+  if (u.type !== undefined) r.type = u.type;
+  if (u.retry !== undefined) r.retry = u.retry;
+  return r;
+}
+
+export function fromRecord(r: UpdateRecord): Update {
+  return createUpdate(r);
+}
