@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { HubError } from '../errors.js';
+import { fromRecord, toRecord, type Update, type UpdateRecord } from '../pubsub/update.js';
+import { idKey } from './id-key.js';
+import type { HistoryRead, HistoryStore } from './store.js';
+
+export interface LmdbStoreOptions {
+  /** Directory of the database, created if missing (`--data-dir`). */
+  readonly dir: string;
+  /** How many updates history keeps (`--history-size`). Default 1000. 0 keeps none. */
+  readonly maxCount?: number;
+  /** Updates older than this are no longer replayed (`--history-max-age`). Default: no age limit. */
+  readonly maxAgeMs?: number;
+  /**
+   * At most this many old updates are deleted per append, so one publish never pays for a large
+   * backlog (after lowering `maxCount`, say): trimming catches up over the next appends, and reads
+   * ignore what is over the limits meanwhile. Default 64.
+   */
+  readonly trimPerAppend?: number;
+  /**
+   * Extra milliseconds lmdb waits to gather more appends into one transaction (group commit).
+   * Default 0: appends issued in the same event-loop turn, plus those arriving while the previous
+   * commit is syncing, already share one commit.
+   */
+  readonly commitDelayMs?: number;
+  /** Clock for age retention. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/** What one history entry holds: the append time (for age retention) and the update. */
+interface Entry {
+  /** Append time in ms, never lower than the previous entry's (so a binary search by age works). */
+  t: number;
+  r: UpdateRecord;
+}
+
+type Seq = number;
+
+const DEFAULT_MAX_COUNT = 1000;
+const DEFAULT_TRIM_PER_APPEND = 64;
+const FORMAT = 1;
+const DUPLICATE = Symbol('duplicate');
+
+/**
+ * Durable history in LMDB (through lmdb-js, whose prebuilt binaries need no compile).
+ *
+ * Layout: `updates` maps a sequence number (1, 2, 3..., contiguous: appended at the end, trimmed
+ * from the front) to an Entry; `ids` maps an update id to its sequence number, so a resume is one
+ * lookup, not a scan; `meta` holds the format and the epoch (a random id made when the directory is
+ * first created: wiping the directory starts a new epoch with an empty id index, so every id a
+ * client remembers is unknown and the hub answers `earliest` instead of pretending to resume).
+ *
+ * Durability: `append` resolves once the transaction holding the update is committed AND flushed
+ * to disk (fdatasync). Appends are group-committed: everything issued in one event-loop turn, and
+ * everything issued while the previous commit was syncing, shares one transaction and one sync.
+ * So an acknowledgement waits for at most two syncs plus `commitDelayMs` (docs/guarantees.md).
+ *
+ * Every append runs its duplicate check, sequence assignment and trimming inside the write
+ * transaction (lmdb runs async transaction callbacks in call order, one at a time), so the order of
+ * history is the order `append` was called, and the store stays consistent across restarts.
+ */
+export class LmdbStore implements HistoryStore {
+  readonly #root: RootDatabase;
+  readonly #updates: Database<Entry, Seq>;
+  readonly #ids: Database<Seq, string>;
+  readonly #maxCount: number;
+  readonly #maxAgeMs: number;
+  readonly #trimPerAppend: number;
+  readonly #now: () => number;
+  readonly #epoch: string;
+  #closed = false;
+
+  constructor(options: LmdbStoreOptions) {
+    this.#maxCount = Math.max(0, Math.floor(options.maxCount ?? DEFAULT_MAX_COUNT));
+    this.#maxAgeMs = options.maxAgeMs !== undefined && options.maxAgeMs > 0 ? options.maxAgeMs : Infinity;
+    this.#trimPerAppend = Math.max(1, Math.floor(options.trimPerAppend ?? DEFAULT_TRIM_PER_APPEND));
+    this.#now = options.now ?? Date.now;
+    const dir = resolve(options.dir);
+    mkdirSync(dir, { recursive: true });
+    this.#root = open({
+      path: dir,
+      // A directory, even when its name has a dot in it (lmdb would take `data.v1` for a file).
+      noSubdir: false,
+      maxDbs: 4,
+      commitDelay: Math.max(0, options.commitDelayMs ?? 0),
+      // Sync inside the commit: a transaction is visible only once it is on disk, so nothing a
+      // reader replays can be lost by a crash (with lmdb's default "overlapping sync" a commit is
+      // visible before its flush). Measured to cost little with group commit (docs/guarantees.md).
+      overlappingSync: false,
+      noSync: false,
+      noMetaSync: false,
+    });
+    this.#updates = this.#root.openDB<Entry, Seq>({ name: 'updates' });
+    this.#ids = this.#root.openDB<Seq, string>({ name: 'ids' });
+    const meta = this.#root.openDB<string | number, string>({ name: 'meta' });
+    this.#epoch = meta.transactionSync(() => {
+      const format = meta.get('format');
+      if (format !== undefined && format !== FORMAT) {
+        throw new Error(`${dir}: history format ${String(format)} is not supported (expected ${FORMAT})`);
+      }
+      let epoch = meta.get('epoch');
+      if (typeof epoch !== 'string') {
+        epoch = randomUUID();
+        meta.putSync('epoch', epoch);
+        meta.putSync('format', FORMAT);
+      }
+      return epoch;
+    });
+  }
+
+  /** Made when the history directory was created; a wiped directory gets a new one. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  async append(update: Update): Promise<void> {
+    if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
+    if (this.#maxCount === 0) return;
+    const record = toRecord(update);
+    let result: typeof DUPLICATE | undefined;
+    try {
+      // overlappingSync is off, so the commit promise resolves after the sync of the commit.
+      result = await this.#root.transaction(() => this.#appendInTxn(record));
+    } catch (err) {
+      throw new HubError('store_unavailable', `History write failed: ${(err as Error).message}`);
+    }
+    if (result === DUPLICATE) throw new HubError('duplicate_id');
+  }
+
+  /** Runs inside the write transaction: reads see every earlier append, committed or not. */
+  #appendInTxn(record: UpdateRecord): typeof DUPLICATE | undefined {
+    const now = this.#now();
+    const bounds = this.#bounds();
+    const key = idKey(record.id);
+    if (bounds !== undefined) {
+      const visibleFrom = this.#visibleFrom(bounds, now);
+      const existing = this.#ids.get(key);
+      if (existing !== undefined && existing >= visibleFrom && existing <= bounds.last) {
+        if (this.#updates.get(existing)?.r.id === record.id) return DUPLICATE;
+      }
+    }
+    const last = bounds?.last ?? 0;
+    const previousT = bounds === undefined ? -Infinity : (this.#updates.get(last)?.t ?? -Infinity);
+    const seq = last + 1;
+    this.#updates.put(seq, { t: Math.max(now, previousT), r: record });
+    this.#ids.put(key, seq);
+    if (bounds !== undefined) this.#trim(bounds.first, seq, now);
+    return undefined;
+  }
+
+  /** Deletes, oldest first, what is over the count or age limit, at most `trimPerAppend` entries. */
+  #trim(first: Seq, last: Seq, now: number): void {
+    const keepFrom = last - this.#maxCount + 1;
+    const oldest = now - this.#maxAgeMs;
+    let seq = first;
+    for (let n = 0; n < this.#trimPerAppend && seq < last; n++, seq++) {
+      const entry = this.#updates.get(seq);
+      if (seq >= keepFrom && entry !== undefined && entry.t >= oldest) break;
+      if (entry !== undefined) {
+        const key = idKey(entry.r.id);
+        // The id may have been published again later (after it left history): keep that mapping.
+        if (this.#ids.get(key) === seq) this.#ids.remove(key);
+      }
+      this.#updates.remove(seq);
+    }
+  }
+
+  /** First and last sequence numbers on disk, or undefined when history is empty. */
+  #bounds(): { first: Seq; last: Seq } | undefined {
+    let first: Seq | undefined;
+    for (const k of this.#updates.getKeys({ limit: 1 })) first = k;
+    if (first === undefined) return undefined;
+    let last: Seq = first;
+    for (const k of this.#updates.getKeys({ reverse: true, limit: 1 })) last = k;
+    return { first, last };
+  }
+
+  /**
+   * The first sequence number still in history: trimming is bounded per append, so entries over
+   * the limits may still be on disk; they are treated as gone. Age uses a binary search (entry
+   * times never decrease along the sequence): O(log n) reads, never a walk.
+   */
+  #visibleFrom(bounds: { first: Seq; last: Seq }, now: number): Seq {
+    let from = Math.max(bounds.first, bounds.last - this.#maxCount + 1);
+    if (this.#maxAgeMs === Infinity) return from;
+    const oldest = now - this.#maxAgeMs;
+    let hi = bounds.last + 1;
+    while (from < hi) {
+      const mid = Math.floor((from + hi) / 2);
+      const t = this.#updates.get(mid)?.t ?? -Infinity;
+      if (t >= oldest) hi = mid;
+      else from = mid + 1;
+    }
+    return from;
+  }
+
+  async readAfter(afterId: string, limit: number): Promise<HistoryRead> {
+    if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
+    const notFound: HistoryRead = { found: false, updates: [], more: false };
+    const bounds = this.#maxCount === 0 ? undefined : this.#bounds();
+    if (bounds === undefined)
+      return afterId === 'earliest' ? { found: true, updates: [], more: false } : notFound;
+    const visibleFrom = this.#visibleFrom(bounds, this.#now());
+    let from: Seq;
+    if (afterId === 'earliest') {
+      from = visibleFrom;
+    } else {
+      const seq = this.#ids.get(idKey(afterId));
+      if (seq === undefined || seq < visibleFrom || seq > bounds.last) return notFound;
+      if (this.#updates.get(seq)?.r.id !== afterId) return notFound;
+      from = seq + 1;
+    }
+    const to = Math.min(bounds.last, from + Math.max(0, Math.floor(limit)) - 1);
+    const updates: Update[] = [];
+    if (to >= from) {
+      for (const { value } of this.#updates.getRange({ start: from, end: to + 1 }))
+        updates.push(fromRecord(value.r));
+    }
+    return { found: true, updates, more: Math.max(from, to + 1) <= bounds.last };
+  }
+
+  async lastId(): Promise<string | undefined> {
+    if (this.#closed || this.#maxCount === 0) return undefined;
+    const bounds = this.#bounds();
+    if (bounds === undefined) return undefined;
+    if (this.#visibleFrom(bounds, this.#now()) > bounds.last) return undefined;
+    return this.#updates.get(bounds.last)?.r.id;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#root.close();
+  }
+}
