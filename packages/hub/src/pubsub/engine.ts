@@ -17,6 +17,13 @@ export interface Engine {
    */
   publish(update: Update): Promise<void>;
 
+  /**
+   * Broadcasts an update that is not kept in history (subscription events: they would evict
+   * real updates and a reconnect storm would turn into a write storm). Optional: without it the
+   * hub delivers such updates to its own subscribers only.
+   */
+  broadcast?(update: Update): Promise<void>;
+
   /** Every update, from every node, in the same order everywhere (history order). */
   onUpdate(listener: (update: Update) => void): void;
 

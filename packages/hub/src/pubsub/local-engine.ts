@@ -33,6 +33,12 @@ export class LocalEngine implements Engine {
     );
   }
 
+  async broadcast(update: Update): Promise<void> {
+    // Ordered behind pending publishes, like any other update.
+    this.#pending.push({ update, state: 'stored' });
+    this.#flush();
+  }
+
   #flush(): void {
     while (this.#pending.length > 0 && this.#pending[0]!.state !== 'pending') {
       const head = this.#pending.shift()!;

@@ -1,0 +1,250 @@
+/**
+ * The flags of `tidings serve`. Each flag is also read from the environment as
+ * TIDINGS_<NAME> (upper case, dashes as underscores): `--history-size` is TIDINGS_HISTORY_SIZE.
+ * A flag on the command line wins over the environment.
+ */
+export interface FlagSpec {
+  readonly name: string;
+  readonly kind: 'string' | 'number' | 'duration' | 'boolean' | 'list';
+  readonly default?: string;
+  readonly help: string;
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  { name: 'port', kind: 'number', default: '3000', help: 'TCP port to listen on' },
+  {
+    name: 'host',
+    kind: 'string',
+    default: '127.0.0.1',
+    help: 'address to listen on (0.0.0.0 for all interfaces)',
+  },
+  {
+    name: 'hub-url',
+    kind: 'string',
+    help: 'public URL of the hub (default http://<host>:<port>/.well-known/mercure)',
+  },
+  {
+    name: 'jwt-key',
+    kind: 'list',
+    help: 'key for publisher and subscriber tokens: HMAC secret, PEM, PEM file or JWKS file',
+  },
+  { name: 'publisher-jwt-key', kind: 'list', help: 'key for publisher tokens only (overrides --jwt-key)' },
+  { name: 'subscriber-jwt-key', kind: 'list', help: 'key for subscriber tokens only (overrides --jwt-key)' },
+  {
+    name: 'jwt-alg',
+    kind: 'list',
+    default: 'EdDSA,ES256,ES384,RS256,RS384,RS512,PS256,HS256,HS384,HS512',
+    help: 'allowed JWT algorithms, comma-separated',
+  },
+  { name: 'jwt-issuer', kind: 'string', help: 'iss that at+jwt tokens must carry' },
+  {
+    name: 'jwt-audience',
+    kind: 'string',
+    help: 'aud that at+jwt tokens must carry (the hub resource identifier)',
+  },
+  {
+    name: 'anonymous',
+    kind: 'boolean',
+    default: 'false',
+    help: 'let subscribers in without a token (public updates only)',
+  },
+  {
+    name: 'cors-origins',
+    kind: 'list',
+    default: '',
+    help: 'origins allowed by CORS, comma-separated (* = any, no credentials)',
+  },
+  {
+    name: 'publish-origins',
+    kind: 'list',
+    help: 'origins allowed to publish with a cookie (default: --cors-origins)',
+  },
+  {
+    name: 'transport',
+    kind: 'string',
+    default: 'lmdb',
+    help: 'history and fan-out: lmdb (embedded, durable), memory, or redis://host:port/db',
+  },
+  {
+    name: 'data-dir',
+    kind: 'string',
+    default: '.tidings-data',
+    help: 'directory of the embedded store (created if missing)',
+  },
+  { name: 'history-size', kind: 'number', default: '10000', help: 'updates kept in history' },
+  {
+    name: 'history-max-age',
+    kind: 'duration',
+    default: '0',
+    help: 'drop history older than this (0 = keep by count only)',
+  },
+  {
+    name: 'heartbeat',
+    kind: 'duration',
+    default: '15s',
+    help: 'comment sent after this much silence on a stream (0 = off)',
+  },
+  {
+    name: 'retry',
+    kind: 'duration',
+    default: '2s',
+    help: 'reconnection delay sent to clients (plus up to 50% jitter)',
+  },
+  {
+    name: 'subscriptions',
+    kind: 'boolean',
+    default: 'true',
+    help: 'Active Subscriptions: subscription events and listing',
+  },
+  { name: 'max-body', kind: 'number', default: '4194304', help: 'largest publish body in bytes (413)' },
+  { name: 'max-topics', kind: 'number', default: '32', help: 'topics per publish (400)' },
+  { name: 'max-selectors', kind: 'number', default: '32', help: 'selectors per subscription (400)' },
+  {
+    name: 'publish-rate',
+    kind: 'number',
+    default: '100',
+    help: 'publishes per second per client, 0 = unlimited (429)',
+  },
+  { name: 'publish-burst', kind: 'number', default: '200', help: 'publish burst per client' },
+  { name: 'max-subscribers', kind: 'number', default: '50000', help: 'open streams in total (503)' },
+  {
+    name: 'max-subscribers-per-client',
+    kind: 'number',
+    default: '1000',
+    help: 'open streams per client address (429)',
+  },
+  {
+    name: 'max-queue-bytes',
+    kind: 'number',
+    default: '4194304',
+    help: 'per-subscriber queue in bytes before it is dropped',
+  },
+  {
+    name: 'max-queue-events',
+    kind: 'number',
+    default: '10000',
+    help: 'per-subscriber queue in events before it is dropped',
+  },
+  {
+    name: 'write-timeout',
+    kind: 'duration',
+    default: '30s',
+    help: 'drop a subscriber whose socket does not drain for this long',
+  },
+  {
+    name: 'max-lifetime',
+    kind: 'duration',
+    default: '0',
+    help: 'end streams after this long, minus up to 10% jitter (0 = never)',
+  },
+  {
+    name: 'trust-proxy',
+    kind: 'boolean',
+    default: 'false',
+    help: 'count clients by X-Forwarded-For (only behind your proxy)',
+  },
+  {
+    name: 'log-level',
+    kind: 'string',
+    default: 'info',
+    help: 'fatal, error, warn, info, debug, trace or silent',
+  },
+];
+
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
+
+export function envName(flag: string): string {
+  return `TIDINGS_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** "15s", "500ms", "2m", "1h", or a plain number of milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new Error(`not a duration: "${text}" (use e.g. 500ms, 15s, 2m, 1h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+function convert(spec: FlagSpec, raw: string): string | number | boolean | string[] {
+  switch (spec.kind) {
+    case 'number': {
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < 0)
+        throw new Error(`--${spec.name} must be a non-negative number, got "${raw}"`);
+      return n;
+    }
+    case 'duration':
+      return parseDuration(raw);
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw new Error(`--${spec.name} must be true or false, got "${raw}"`);
+    case 'list':
+      return raw === ''
+        ? []
+        : raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+    default:
+      return raw;
+  }
+}
+
+/** Parses `argv` (after the command) with the environment as fallback, then defaults. */
+export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv): FlagValues {
+  const given = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let spec = FLAGS.find((f) => f.name === name);
+    if (spec === undefined && name.startsWith('no-')) {
+      spec = FLAGS.find((f) => f.name === name.slice(3) && f.kind === 'boolean');
+      if (spec !== undefined) {
+        name = spec.name;
+        value = 'false';
+      }
+    }
+    if (spec === undefined) throw new Error(`unknown flag --${name} (see --help)`);
+    if (value === undefined) {
+      if (spec.kind === 'boolean') value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new Error(`--${name} needs a value`);
+      }
+    }
+    // Lists may be given several times: --jwt-key a --jwt-key b.
+    const prev = given.get(name);
+    given.set(name, spec.kind === 'list' && prev !== undefined ? `${prev},${value}` : value);
+  }
+  const out: FlagValues = {};
+  for (const spec of FLAGS) {
+    const raw = given.get(spec.name) ?? env[envName(spec.name)] ?? spec.default;
+    out[spec.name] = raw === undefined ? undefined : convert(spec, raw);
+  }
+  return out;
+}
+
+export function helpText(): string {
+  const rows = FLAGS.map((f) => {
+    const value = f.kind === 'boolean' ? '' : ` <${f.kind === 'list' ? 'a,b' : f.kind}>`;
+    const def = f.default !== undefined && f.default !== '' ? ` (default: ${f.default})` : '';
+    return `  --${f.name}${value}\n      ${f.help}${def}  [env ${envName(f.name)}]`;
+  });
+  return [
+    'Usage: tidings serve [flags]',
+    '',
+    'Runs a Mercure-compatible Server-Sent Events hub.',
+    'Every flag can also be set as an environment variable TIDINGS_<NAME>; boolean flags take --no-<name>.',
+    '',
+    'Flags:',
+    ...rows,
+    '  --help',
+    '      print this help',
+    '',
+  ].join('\n');
+}

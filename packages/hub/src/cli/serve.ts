@@ -1,0 +1,84 @@
+import { type Logger, pino } from 'pino';
+import { createHub, type Hub } from '../hub.js';
+import { createEngine } from './create-engine.js';
+import type { FlagValues } from './flags.js';
+
+const num = (v: FlagValues[string]) => v as number;
+const list = (v: FlagValues[string]) => (v as string[] | undefined) ?? [];
+
+/** Starts a hub from parsed flags; resolves once it listens. */
+export async function serve(
+  flags: FlagValues,
+  logger: Logger = pino({ level: String(flags['log-level']) }),
+): Promise<Hub> {
+  const sharedKeys = list(flags['jwt-key']);
+  const publisherKeys =
+    list(flags['publisher-jwt-key']).length > 0 ? list(flags['publisher-jwt-key']) : sharedKeys;
+  const subscriberKeys =
+    list(flags['subscriber-jwt-key']).length > 0 ? list(flags['subscriber-jwt-key']) : sharedKeys;
+  const host = String(flags.host);
+  const port = num(flags.port);
+  const transport = String(flags.transport);
+  const engine = await createEngine({
+    transport,
+    dataDir: String(flags['data-dir']),
+    historySize: num(flags['history-size']),
+    historyMaxAgeMs: num(flags['history-max-age']),
+  });
+  const hubUrl =
+    (flags['hub-url'] as string | undefined) ??
+    `http://${host.includes(':') ? `[${host}]` : host}:${port}/.well-known/mercure`;
+  const corsOrigins = list(flags['cors-origins']);
+  const hub = await createHub({
+    engine,
+    hubUrl,
+    publisherKeys,
+    subscriberKeys,
+    jwtAlgorithms: list(flags['jwt-alg']),
+    ...(flags['jwt-issuer'] !== undefined && { jwtIssuer: String(flags['jwt-issuer']) }),
+    ...(flags['jwt-audience'] !== undefined && { jwtAudience: String(flags['jwt-audience']) }),
+    anonymous: flags.anonymous === true || subscriberKeys.length === 0,
+    corsOrigins,
+    publishOrigins: flags['publish-origins'] === undefined ? corsOrigins : list(flags['publish-origins']),
+    heartbeatMs: num(flags.heartbeat),
+    retryMs: num(flags.retry),
+    subscriptions: flags.subscriptions === true,
+    trustProxy: flags['trust-proxy'] === true,
+    logger,
+    limits: {
+      maxBodyBytes: num(flags['max-body']),
+      maxTopicsPerPublish: num(flags['max-topics']),
+      maxSelectorsPerSubscribe: num(flags['max-selectors']),
+      publishRatePerSecond: num(flags['publish-rate']),
+      publishBurst: num(flags['publish-burst']),
+      maxSubscribers: num(flags['max-subscribers']),
+      maxSubscribersPerClient: num(flags['max-subscribers-per-client']),
+      maxQueueBytes: num(flags['max-queue-bytes']),
+      maxQueueEvents: num(flags['max-queue-events']),
+      writeTimeoutMs: num(flags['write-timeout']),
+      maxStreamLifetimeMs: num(flags['max-lifetime']),
+    },
+  });
+  const address = await hub.listen(port, host);
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
+  logger.info({ url, transport, port: address.port }, `tidings hub listening on ${url}`);
+
+  // Say plainly what is insecure about this configuration.
+  if (publisherKeys.length === 0) {
+    logger.warn(
+      'INSECURE: no publisher key (--jwt-key or --publisher-jwt-key): anyone who can reach this port can publish',
+    );
+  }
+  if (subscriberKeys.length === 0) {
+    logger.warn(
+      'no subscriber key: every subscriber is anonymous and private updates are delivered to nobody',
+    );
+  }
+  if (publisherKeys.length === 0 && !/^(127\.|::1$|localhost$)/.test(host)) {
+    logger.warn(
+      `INSECURE: listening on ${host} without a publisher key: do not expose this to untrusted networks`,
+    );
+  }
+  if (corsOrigins.includes('*')) logger.warn('CORS allows any origin (without credentials)');
+  return hub;
+}

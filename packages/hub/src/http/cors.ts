@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * CORS with an origin allowlist (Fetch standard, "CORS protocol"). An allowed origin is echoed
+ * with credentials; `*` in the list allows any origin WITHOUT credentials (never `*` together
+ * with Access-Control-Allow-Credentials, and never an arbitrary origin echoed with it).
+ */
+export class CorsPolicy {
+  readonly #origins: Set<string>;
+  readonly #any: boolean;
+
+  constructor(origins: readonly string[]) {
+    this.#any = origins.includes('*');
+    this.#origins = new Set(origins.filter((o) => o !== '*').map((o) => o.replace(/\/$/, '')));
+  }
+
+  allows(origin: string): boolean {
+    return this.#origins.has(origin);
+  }
+
+  /** Adds the CORS response headers for this request's Origin, if any is allowed. */
+  apply(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (origin === undefined) return;
+    res.setHeader('Vary', 'Origin');
+    if (this.#origins.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+    } else if (this.#any) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+    } else {
+      return;
+    }
+    res.setHeader('Access-Control-Expose-Headers', 'Mercure-Last-Event-ID, Last-Event-ID');
+  }
+
+  /** Answers a preflight: EventSource with Last-Event-ID, fetch with Authorization. */
+  preflight(req: IncomingMessage, res: ServerResponse): void {
+    this.apply(req, res);
+    if (res.hasHeader('Access-Control-Allow-Origin')) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        'Authorization, Last-Event-ID, Content-Type, Cache-Control, Accept',
+      );
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    res.writeHead(204);
+    res.end();
+  }
+}

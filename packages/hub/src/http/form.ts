@@ -1,0 +1,65 @@
+import { HubError } from '../errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses `application/x-www-form-urlencoded` (WHATWG URL, "urlencoded parsing") into ordered
+ * pairs, like URLSearchParams, except that invalid UTF-8 is an error instead of U+FFFD: a
+ * publish must arrive byte-exact or not at all (Mercure: field values MUST be UTF-8).
+ */
+export function parseForm(body: Buffer): [string, string][] {
+  const pairs: [string, string][] = [];
+  let start = 0;
+  for (let i = 0; i <= body.length; i++) {
+    if (i < body.length && body[i] !== 0x26 /* & */) continue;
+    if (i > start) {
+      const seg = body.subarray(start, i);
+      const eq = seg.indexOf(0x3d /* = */);
+      const name = eq === -1 ? seg : seg.subarray(0, eq);
+      const value = eq === -1 ? seg.subarray(seg.length) : seg.subarray(eq + 1);
+      pairs.push([decode(name), decode(value)]);
+    }
+    start = i + 1;
+  }
+  return pairs;
+}
+
+function hex(b: number | undefined): number {
+  if (b === undefined) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  return -1;
+}
+
+function decode(bytes: Buffer): string {
+  if (bytes.indexOf(0x25) === -1 && bytes.indexOf(0x2b) === -1) return strict(bytes);
+  const out = Buffer.allocUnsafe(bytes.length);
+  let j = 0;
+  for (let k = 0; k < bytes.length; k++) {
+    const b = bytes[k]!;
+    if (b === 0x2b /* + */) {
+      out[j++] = 0x20;
+    } else if (b === 0x25 /* % */) {
+      const hi = hex(bytes[k + 1]);
+      const lo = hex(bytes[k + 2]);
+      // A `%` not followed by two hex digits stays as it is (WHATWG percent-decode).
+      if (hi < 0 || lo < 0) out[j++] = b;
+      else {
+        out[j++] = (hi << 4) | lo;
+        k += 2;
+      }
+    } else {
+      out[j++] = b;
+    }
+  }
+  return strict(out.subarray(0, j));
+}
+
+function strict(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HubError('invalid_form', 'the body is not valid UTF-8 after percent-decoding');
+  }
+}

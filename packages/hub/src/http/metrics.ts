@@ -1,0 +1,61 @@
+/**
+ * Counters and gauges in the Prometheus text exposition format (version 0.0.4). Hand-written:
+ * a handful of numbers incremented on the hot path, no label explosion.
+ */
+export class Metrics {
+  publishes = 0;
+  deliveries = 0;
+  replayHits = 0;
+  replayMisses = 0;
+  replayedEvents = 0;
+  subscriptionsOpened = 0;
+  readonly dropped = new Map<string, number>();
+  readonly errors = new Map<string, number>();
+
+  drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  }
+
+  error(code: string): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  render(gauges: { subscribers: number; topics: number; ready: boolean }): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of samples) lines.push(`${name}${labels} ${v}`);
+    };
+    const labelled = (label: string, m: Map<string, number>): [string, number][] =>
+      [...m].map(([k, v]) => [`{${label}="${k}"}`, v]);
+    metric('tidings_subscribers', 'gauge', 'Open subscriber streams.', [['', gauges.subscribers]]);
+    metric('tidings_topics', 'gauge', 'Distinct selectors subscribed to.', [['', gauges.topics]]);
+    metric('tidings_ready', 'gauge', '1 when the hub accepts publishes.', [['', gauges.ready ? 1 : 0]]);
+    metric('tidings_publishes_total', 'counter', 'Updates published and acknowledged.', [
+      ['', this.publishes],
+    ]);
+    metric('tidings_deliveries_total', 'counter', 'Updates written to subscribers, live.', [
+      ['', this.deliveries],
+    ]);
+    metric('tidings_replayed_events_total', 'counter', 'Updates written to subscribers from history.', [
+      ['', this.replayedEvents],
+    ]);
+    metric('tidings_replay_hits_total', 'counter', 'Resumes whose Last-Event-ID was found.', [
+      ['', this.replayHits],
+    ]);
+    metric('tidings_replay_misses_total', 'counter', 'Resumes whose Last-Event-ID was unknown.', [
+      ['', this.replayMisses],
+    ]);
+    metric('tidings_subscriptions_opened_total', 'counter', 'Subscriber streams opened.', [
+      ['', this.subscriptionsOpened],
+    ]);
+    metric(
+      'tidings_dropped_subscribers_total',
+      'counter',
+      'Streams closed by the hub, by reason.',
+      labelled('reason', this.dropped),
+    );
+    metric('tidings_http_errors_total', 'counter', 'Error answers, by code.', labelled('code', this.errors));
+    return `${lines.join('\n')}\n`;
+  }
+}

@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bearerChallenge } from '../auth/bearer-challenge.js';
+import { grants } from '../auth/principal.js';
+import { HubError } from '../errors.js';
+import type { HubContext } from '../hub-context.js';
+import { SUBSCRIPTIONS_PATH } from '../pubsub/subscription-info.js';
+
+const CONTEXT = 'https://mercure.rocks/';
+
+/**
+ * GET /.well-known/mercure/subscriptions[/{matchType}[/{match}[/{subscriber}]]] (Mercure
+ * "Subscription API"). The requested path, in its relative form, is the topic the token must
+ * grant `subscribe` on, so one matcher covers the events and the listing.
+ */
+export async function handleSubscriptions(
+  ctx: HubContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  if (!ctx.subscriptionsEnabled) throw new HubError('not_found', 'Active Subscriptions are disabled');
+  const path = url.pathname.replace(/\/+$/, '');
+  const principal = await ctx.authenticator.authenticate(req, url, 'subscriber');
+  if (principal === undefined) {
+    throw new HubError('missing_token', 'listing subscriptions needs an access token', {
+      'WWW-Authenticate': bearerChallenge(),
+    });
+  }
+  if (!grants(principal.subscribe, [path])) {
+    throw new HubError('insufficient_scope', 'the token does not grant subscribe on this path', {
+      'WWW-Authenticate': bearerChallenge('insufficient_scope'),
+    });
+  }
+
+  const depth = path.slice(SUBSCRIPTIONS_PATH.length).split('/').filter(Boolean).length;
+  if (depth > 3) throw new HubError('not_found');
+  const lastEventID = (await ctx.engine.history.lastId()) ?? 'earliest';
+  let doc: object;
+  if (depth === 3) {
+    const info = ctx.registry.get(path);
+    if (info === undefined) throw new HubError('not_found', 'no such active subscription');
+    doc = { '@context': CONTEXT, ...info, lastEventID };
+  } else {
+    doc = {
+      '@context': CONTEXT,
+      id: path,
+      type: 'Subscriptions',
+      lastEventID,
+      subscriptions: ctx.registry.list(path === SUBSCRIPTIONS_PATH ? undefined : path),
+    };
+  }
+  const body = JSON.stringify(doc);
+  res.writeHead(200, {
+    'Content-Type': 'application/ld+json',
+    'Cache-Control': 'must-revalidate',
+    ETag: `"${lastEventID}"`,
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

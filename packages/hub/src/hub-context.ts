@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth/principal.js';
+import type { CorsPolicy } from './http/cors.js';
+import type { Metrics } from './http/metrics.js';
+import type { RateLimiter } from './http/rate-limiter.js';
+import type { Limits } from './limits.js';
+import type { Broker } from './pubsub/broker.js';
+import type { Engine } from './pubsub/engine.js';
+import type { SelectorLimits } from './pubsub/selector.js';
+import type { SubscriptionInfo } from './pubsub/subscription-info.js';
+import type { SubscriptionRegistry } from './pubsub/subscription-registry.js';
+
+/** What the request handlers share: one per hub. */
+export interface HubContext {
+  readonly engine: Engine;
+  readonly broker: Broker;
+  readonly registry: SubscriptionRegistry;
+  readonly authenticator: Authenticator;
+  /** False when no publisher key is configured: publishing needs no token (development). */
+  readonly publisherAuth: boolean;
+  readonly anonymous: boolean;
+  readonly limits: Readonly<Limits>;
+  readonly hubUrl: string;
+  readonly selectorLimits: SelectorLimits;
+  readonly cors: CorsPolicy;
+  readonly publishOrigins: CorsPolicy;
+  readonly publishLimiter: RateLimiter;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly heartbeatMs: number;
+  readonly retryMs: number;
+  readonly subscriptionsEnabled: boolean;
+  readonly trustProxy: boolean;
+  readonly now: () => number;
+  readonly shuttingDown: () => boolean;
+  /** Announces a subscription change (subscription event + in-process listeners). */
+  announce(info: SubscriptionInfo): void;
+}

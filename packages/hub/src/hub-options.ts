@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth/principal.js';
+import type { Limits } from './limits.js';
+import type { Engine } from './pubsub/engine.js';
+
+export interface HubOptions {
+  /** Where updates go and history lives. Default: a LocalEngine over an in-memory history of `historySize`. */
+  engine?: Engine;
+  /** Size of the default in-memory history. Default 1000. */
+  historySize?: number;
+  /** The hub's public URL: relative topics and URL patterns resolve against it. Default http://localhost/.well-known/mercure. */
+  hubUrl?: string;
+  /** Key specs (HMAC secret, PEM, PEM file, JWKS file) for publisher tokens. None: publishing needs no token (development only). */
+  publisherKeys?: readonly string[];
+  /** Key specs for subscriber tokens. */
+  subscriberKeys?: readonly string[];
+  /** JWT algorithm allowlist. */
+  jwtAlgorithms?: readonly string[];
+  /** `iss` and `aud` that at+jwt tokens must carry. */
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  /** Let subscribers in without a token (public updates only). Default: true when no subscriber key is set. */
+  anonymous?: boolean;
+  /** Origins allowed by CORS (with credentials); `*` allows any origin without credentials. */
+  corsOrigins?: readonly string[];
+  /** Origins allowed to publish with cookie credentials (CSRF). Default: corsOrigins. */
+  publishOrigins?: readonly string[];
+  /** Comment heartbeat after this much silence (ms). Default 15000; 0 disables. */
+  heartbeatMs?: number;
+  /** `retry` sent at the start of each stream (ms), plus up to 50% random jitter. Default 2000. */
+  retryMs?: number;
+  /** Active Subscriptions: subscription events and the JSON listing. Default true. */
+  subscriptions?: boolean;
+  /** Limits; see limits.ts for names and defaults. */
+  limits?: Partial<Limits>;
+  /** Use the first X-Forwarded-For address as the client key (only behind a trusted proxy). Default false. */
+  trustProxy?: boolean;
+  logger?: Logger;
+  /** Handles requests outside the hub's own paths (an app served by the same server). Default: 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Seams for tests. */
+  authenticator?: Authenticator;
+  now?: () => number;
+}

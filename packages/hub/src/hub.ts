@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type Logger, pino } from 'pino';
+import { createAuthenticator } from './auth/authenticator.js';
+import type { Authenticator } from './auth/principal.js';
+import { HubError, isHubError } from './errors.js';
+import { CorsPolicy } from './http/cors.js';
+import { Metrics } from './http/metrics.js';
+import { sendProblem } from './http/problem.js';
+import { handlePublish } from './http/publish-handler.js';
+import { RateLimiter } from './http/rate-limiter.js';
+import { redactUrl } from './http/redact-url.js';
+import { handleSubscribe } from './http/subscribe-handler.js';
+import { handleSubscriptions } from './http/subscriptions-handler.js';
+import type { HubContext } from './hub-context.js';
+import type { HubOptions } from './hub-options.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { Broker } from './pubsub/broker.js';
+import type { Engine } from './pubsub/engine.js';
+import { LocalEngine } from './pubsub/local-engine.js';
+import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
+import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
+import { createUpdate, type Update } from './pubsub/update.js';
+import { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
+import { MemoryStore } from './store/memory-store.js';
+
+const HUB_PATH = '/.well-known/mercure';
+const DEFAULT_HUB_URL = `http://localhost${HUB_PATH}`;
+
+/** A Mercure hub: an HTTP server, a broker, an engine. */
+export class Hub {
+  readonly server: Server;
+  readonly engine: Engine;
+  readonly logger: Logger;
+  readonly #ctx: HubContext;
+  readonly #broker = new Broker();
+  readonly #registry = new SubscriptionRegistry();
+  readonly #metrics = new Metrics();
+  readonly #fallback: HubOptions['fallback'];
+  #shuttingDown = false;
+
+  private constructor(options: HubOptions, authenticator: Authenticator) {
+    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.engine = options.engine ?? new LocalEngine(new MemoryStore({ size: options.historySize ?? 1000 }));
+    this.#fallback = options.fallback;
+    const now = options.now ?? Date.now;
+    const corsOrigins = options.corsOrigins ?? [];
+    this.#ctx = {
+      engine: this.engine,
+      broker: this.#broker,
+      registry: this.#registry,
+      authenticator,
+      publisherAuth: (options.publisherKeys ?? []).length > 0,
+      anonymous: options.anonymous ?? (options.subscriberKeys ?? []).length === 0,
+      limits,
+      hubUrl,
+      selectorLimits: { maxSelectorLength: limits.maxSelectorLength, hubUrl },
+      cors: new CorsPolicy(corsOrigins),
+      publishOrigins: new CorsPolicy(options.publishOrigins ?? corsOrigins),
+      publishLimiter: new RateLimiter(limits.publishRatePerSecond, limits.publishBurst, now),
+      metrics: this.#metrics,
+      logger: this.logger,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      retryMs: options.retryMs ?? 2_000,
+      subscriptionsEnabled: options.subscriptions ?? true,
+      trustProxy: options.trustProxy ?? false,
+      now,
+      shuttingDown: () => this.#shuttingDown,
+      announce: (info) => this.#announce(info),
+    };
+    this.engine.onUpdate((u) => this.#dispatch(u));
+    this.server = createServer(
+      {
+        // Slowloris: headers and request bodies have deadlines. requestTimeout counts until the
+        // request is fully received, so it never cuts a long-lived SSE response.
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: 5_000,
+      },
+      (req, res) => this.#handle(req, res),
+    );
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      // Malformed requests, oversized headers, timeouts: a short answer, never a stack trace.
+      if (!socket.writable) return socket.destroy();
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+    });
+    this.server.on('error', (err: NodeJS.ErrnoException) => {
+      // EMFILE/ENFILE on accept: libuv keeps the listener; we log and keep serving the rest.
+      this.logger.error({ code: err.code }, 'server error');
+    });
+  }
+
+  static async create(options: HubOptions = {}): Promise<Hub> {
+    const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
+    const authenticator =
+      options.authenticator ??
+      (await createAuthenticator({
+        publisherKeys: options.publisherKeys ?? [],
+        subscriberKeys: options.subscriberKeys ?? [],
+        ...(options.jwtAlgorithms !== undefined && { algorithms: options.jwtAlgorithms }),
+        ...(options.jwtIssuer !== undefined && { issuer: options.jwtIssuer }),
+        ...(options.jwtAudience !== undefined && { audience: options.jwtAudience }),
+        hubUrl,
+        ...(options.now !== undefined && { clock: options.now }),
+      }));
+    return new Hub(options, authenticator);
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Publishes from inside the process (no token): validated like an HTTP publish. Resolves with the event id once stored. */
+  async publish(request: PublishRequest): Promise<string> {
+    const init = validateUpdate(request, this.#ctx.limits, this.#ctx.hubUrl);
+    const update = createUpdate(init);
+    await this.engine.publish(update);
+    this.#metrics.publishes++;
+    return update.id;
+  }
+
+  /** Active subscriptions on this process. */
+  subscriptions(): SubscriptionInfo[] {
+    return this.#registry.list();
+  }
+
+  onSubscriptionChange(listener: (s: SubscriptionInfo) => void): () => void {
+    return this.#registry.listen(listener);
+  }
+
+  get subscriberCount(): number {
+    return this.#broker.size;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, end every stream (clients reconnect elsewhere and resume
+   * with Last-Event-ID), let in-flight publishes finish, close the engine.
+   */
+  async close(): Promise<void> {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const sub of [...this.#broker.subscribers()]) sub.stream.close('shutdown');
+    this.server.closeIdleConnections();
+    const deadline = setTimeout(() => this.server.closeAllConnections(), 5_000);
+    deadline.unref();
+    await closed;
+    clearTimeout(deadline);
+    await this.engine.close();
+  }
+
+  #dispatch(update: Update): void {
+    this.#metrics.deliveries += this.#broker.dispatch(update);
+  }
+
+  #announce(info: SubscriptionInfo): void {
+    this.#registry.set(info);
+    // Subscription events are private updates on the subscription's own topic (Mercure
+    // "Subscription Events"), broadcast without entering history.
+    const update = createUpdate({
+      topics: [info.id],
+      data: JSON.stringify({ '@context': 'https://mercure.rocks/', ...info }),
+      private: true,
+      id: `urn:uuid:${randomUUID()}`,
+    });
+    if (this.engine.broadcast !== undefined) {
+      this.engine
+        .broadcast(update)
+        .catch((err: unknown) => this.logger.warn({ err }, 'subscription event lost'));
+    } else {
+      this.#dispatch(update);
+    }
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://hub.invalid');
+    } catch {
+      sendProblem(res, new HubError('bad_request', 'unparsable request target'));
+      return;
+    }
+    const path = url.pathname;
+    const route = this.#route(req, res, path);
+    if (route === undefined) {
+      if (this.#fallback !== undefined) this.#fallback(req, res);
+      else sendProblem(res, new HubError('not_found'));
+      return;
+    }
+    route(this.#ctx, req, res, url).catch((err: unknown) => this.#fail(req, res, err));
+  }
+
+  #route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ): ((ctx: HubContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>) | undefined {
+    const method = req.method ?? 'GET';
+    if (path === HUB_PATH || path === `${HUB_PATH}/`) {
+      this.#ctx.cors.apply(req, res);
+      if (method === 'GET') return handleSubscribe;
+      if (method === 'POST') return handlePublish;
+      if (method === 'OPTIONS') return async (ctx) => ctx.cors.preflight(req, res);
+      return methodNotAllowed('GET, POST, OPTIONS');
+    }
+    if (path === SUBSCRIPTIONS_PATH || path.startsWith(`${SUBSCRIPTIONS_PATH}/`)) {
+      this.#ctx.cors.apply(req, res);
+      if (method === 'GET') return handleSubscriptions;
+      if (method === 'OPTIONS') return async (ctx) => ctx.cors.preflight(req, res);
+      return methodNotAllowed('GET, OPTIONS');
+    }
+    if (path === '/healthz') return async () => plain(res, 200, 'ok\n');
+    if (path === '/readyz') {
+      return async (ctx) => {
+        const ready = ctx.engine.isReady() && !this.#shuttingDown;
+        plain(res, ready ? 200 : 503, ready ? 'ready\n' : 'not ready\n');
+      };
+    }
+    if (path === '/metrics') {
+      return async (ctx) => {
+        const body = this.#metrics.render({
+          subscribers: ctx.broker.size,
+          topics: ctx.broker.topicCount,
+          ready: ctx.engine.isReady() && !this.#shuttingDown,
+        });
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(body);
+      };
+    }
+    return undefined;
+  }
+
+  #fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    const sent = sendProblem(res, err);
+    this.#metrics.error(sent.code);
+    const log = { method: req.method, url: redactUrl(req.url ?? ''), code: sent.code, status: sent.status };
+    if (!isHubError(err)) this.logger.error({ ...log, err }, 'internal error');
+    else this.logger.debug(log, sent.message);
+  }
+}
+
+function methodNotAllowed(allow: string) {
+  return async (): Promise<void> => {
+    throw new HubError('method_not_allowed', undefined, { Allow: allow });
+  };
+}
+
+function plain(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+/** Creates a hub (not yet listening). */
+export function createHub(options: HubOptions = {}): Promise<Hub> {
+  return Hub.create(options);
+}

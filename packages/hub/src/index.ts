@@ -1,0 +1,22 @@
+export * from './auth/index.js';
+export { ERROR_CODES, type ErrorCode, HubError, isHubError } from './errors.js';
+export { createHub, Hub } from './hub.js';
+export type { HubOptions } from './hub-options.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { compileSelector } from './pubsub/compile-selector.js';
+export type { Engine } from './pubsub/engine.js';
+export { LocalEngine } from './pubsub/local-engine.js';
+export type { MatchType, Selector, SelectorLimits } from './pubsub/selector.js';
+export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
+export {
+  createUpdate,
+  fromRecord,
+  toRecord,
+  type Update,
+  type UpdateInit,
+  type UpdateRecord,
+} from './pubsub/update.js';
+export { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export type { HistoryRead, HistoryStore } from './store/store.js';
+export { type EventFields, encodeComment, encodeEvent } from './stream/encode-event.js';

@@ -1,0 +1,72 @@
+/**
+ * Every limit the hub enforces: a name, a default, an option (HubOptions.limits and a CLI
+ * flag), and the error code answered when it is exceeded (docs/limits.md lists them).
+ */
+export interface Limits {
+  /** Publish body size in bytes (413 body_too_large). */
+  maxBodyBytes: number;
+  /** Topics in one publish (400 too_many_topics). */
+  maxTopicsPerPublish: number;
+  /** Selectors in one subscribe (400 too_many_selectors). */
+  maxSelectorsPerSubscribe: number;
+  /** Length of one topic, in UTF-16 code units (413 field_too_large). */
+  maxTopicLength: number;
+  /** Length of a selector (400 invalid_selector). */
+  maxSelectorLength: number;
+  /** Length of a publisher-supplied id (413 field_too_large). */
+  maxIdLength: number;
+  /** Length of an event type (413 field_too_large). */
+  maxTypeLength: number;
+  /** Largest `retry` in ms (400 invalid_retry). */
+  maxRetryMs: number;
+  /** Length of Last-Event-ID, header or query (400 invalid_last_event_id). */
+  maxLastEventIdLength: number;
+  /** Sustained publishes per second per client (429 publish_rate_limited). 0 disables. */
+  publishRatePerSecond: number;
+  /** Burst of publishes per client above the rate. */
+  publishBurst: number;
+  /** Open subscriber streams per client (429 too_many_subscribers_client). */
+  maxSubscribersPerClient: number;
+  /** Open subscriber streams in total (503 too_many_subscribers). */
+  maxSubscribers: number;
+  /** Updates one resume may replay; history pages are read `replayPageSize` at a time. */
+  maxReplay: number;
+  replayPageSize: number;
+  /** Per-subscriber queue while the socket is not draining: bytes and events (slow consumer: dropped). */
+  maxQueueBytes: number;
+  maxQueueEvents: number;
+  /** A subscriber whose socket has not drained for this long is dropped (ms). */
+  writeTimeoutMs: number;
+  /** Longest life of one stream (ms), minus up to `lifetimeJitter` of it at random. 0 disables. */
+  maxStreamLifetimeMs: number;
+  lifetimeJitter: number;
+  /** Time to receive all request headers (ms): slowloris. Node answers 408. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (ms); never applies to a running SSE response. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxTopicsPerPublish: 32,
+  maxSelectorsPerSubscribe: 32,
+  maxTopicLength: 2048,
+  maxSelectorLength: 2048,
+  maxIdLength: 1024,
+  maxTypeLength: 256,
+  maxRetryMs: 24 * 60 * 60 * 1000,
+  maxLastEventIdLength: 1024,
+  publishRatePerSecond: 100,
+  publishBurst: 200,
+  maxSubscribersPerClient: 1000,
+  maxSubscribers: 50_000,
+  maxReplay: 100_000,
+  replayPageSize: 500,
+  maxQueueBytes: 4 * 1024 * 1024,
+  maxQueueEvents: 10_000,
+  writeTimeoutMs: 30_000,
+  maxStreamLifetimeMs: 0,
+  lifetimeJitter: 0.1,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+});

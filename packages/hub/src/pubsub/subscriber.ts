@@ -1,0 +1,95 @@
+import { grants, type Principal } from '../auth/principal.js';
+import type { SseStream } from '../stream/sse-stream.js';
+import type { Selector } from './selector.js';
+import type { Update } from './update.js';
+
+/**
+ * One connected subscriber: its selectors (routing), its token's grants (what private updates
+ * it may read), and its stream. While it replays history, live updates are held in a bounded
+ * buffer; after replay, the ones already replayed are skipped by id, so the seam between replay
+ * and live has no gap and no duplicate.
+ */
+export class Subscriber {
+  readonly id: string;
+  readonly clientKey: string;
+  readonly selectors: readonly Selector[];
+  readonly principal: Principal | undefined;
+  readonly stream: SseStream;
+  /** Dispatch epoch of the last update delivered (the broker's de-duplication mark, no Set per event). */
+  mark = 0;
+  #held: Update[] | null = null;
+  #heldLimit = 0;
+  #replayed: Set<string> | null = null;
+  #replayedTimer: NodeJS.Timeout | undefined;
+
+  constructor(init: {
+    id: string;
+    clientKey: string;
+    selectors: readonly Selector[];
+    principal: Principal | undefined;
+    stream: SseStream;
+  }) {
+    this.id = init.id;
+    this.clientKey = init.clientKey;
+    this.selectors = init.selectors;
+    this.principal = init.principal;
+    this.stream = init.stream;
+  }
+
+  /** Private updates only reach tokens that grant `subscribe` on one of their topics (Mercure "Subscribers"). */
+  canRead(update: Update): boolean {
+    if (!update.private) return true;
+    return this.principal !== undefined && grants(this.principal.subscribe, update.topics);
+  }
+
+  /** Routing: does one of this subscriber's selectors match one of the update's topics? */
+  wants(update: Update): boolean {
+    for (const s of this.selectors) for (const t of update.topics) if (s.matches(t)) return true;
+    return false;
+  }
+
+  /** Called by the broker for updates whose topics match; false once the stream is gone. */
+  deliver(update: Update): boolean {
+    if (!this.canRead(update)) return true;
+    if (this.#held !== null) {
+      if (this.#held.length >= this.#heldLimit) {
+        this.stream.close('slow_consumer');
+        return false;
+      }
+      this.#held.push(update);
+      return true;
+    }
+    if (this.#replayed?.has(update.id)) return true;
+    return this.stream.write(update.frame);
+  }
+
+  /** Starts holding live updates (before history is read). */
+  hold(limit: number): void {
+    this.#held = [];
+    this.#heldLimit = limit;
+  }
+
+  /**
+   * Ends replay: `replayed` are the ids written from history. Held updates not among them are
+   * newer than all of history that was read (one total order), so they follow in order. The ids
+   * stay known for `graceMs` in case a replayed update's live broadcast is still on its way
+   * (stored, but not yet broadcast by this node).
+   */
+  release(replayed: Set<string>, graceMs: number): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const u of held) if (!replayed.has(u.id) && !this.stream.write(u.frame)) return;
+    if (replayed.size === 0) return;
+    this.#replayed = replayed;
+    this.#replayedTimer = setTimeout(() => {
+      this.#replayed = null;
+    }, graceMs);
+    this.#replayedTimer.unref();
+  }
+
+  dispose(): void {
+    clearTimeout(this.#replayedTimer);
+    this.#held = null;
+    this.#replayed = null;
+  }
+}

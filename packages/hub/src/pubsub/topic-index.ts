@@ -1,0 +1,82 @@
+import type { Selector } from './selector.js';
+import type { Subscriber } from './subscriber.js';
+
+interface PatternEntry {
+  readonly selector: Selector;
+  readonly subscribers: Set<Subscriber>;
+  /** topic -> matches: a pattern is evaluated once per distinct topic, not once per update. */
+  readonly cache: Map<string, boolean>;
+}
+
+const PATTERN_CACHE_SIZE = 1024;
+
+/**
+ * Which subscribers a topic reaches. Exact selectors are a map lookup; `*` subscribers are a
+ * set; patterns are grouped by their text, so a thousand subscribers on one URL pattern cost
+ * one evaluation per topic, and results are cached (bounded).
+ */
+export class TopicIndex {
+  readonly #exact = new Map<string, Set<Subscriber>>();
+  readonly #wildcard = new Set<Subscriber>();
+  readonly #patterns = new Map<string, PatternEntry>();
+
+  add(sub: Subscriber): void {
+    for (const s of sub.selectors) {
+      if (s.wildcard) this.#wildcard.add(sub);
+      else if (s.exact) getOrCreate(this.#exact, s.raw, () => new Set()).add(sub);
+      else
+        getOrCreate(this.#patterns, `${s.type}:${s.raw}`, () => ({
+          selector: s,
+          subscribers: new Set(),
+          cache: new Map(),
+        })).subscribers.add(sub);
+    }
+  }
+
+  remove(sub: Subscriber): void {
+    for (const s of sub.selectors) {
+      if (s.wildcard) {
+        this.#wildcard.delete(sub);
+      } else if (s.exact) {
+        const set = this.#exact.get(s.raw);
+        if (set?.delete(sub) && set.size === 0) this.#exact.delete(s.raw);
+      } else {
+        const key = `${s.type}:${s.raw}`;
+        const entry = this.#patterns.get(key);
+        if (entry?.subscribers.delete(sub) && entry.subscribers.size === 0) this.#patterns.delete(key);
+      }
+    }
+  }
+
+  /** Calls `visit` for every subscriber matching one of `topics`, possibly more than once per subscriber. */
+  forEachMatch(topics: readonly string[], visit: (sub: Subscriber) => void): void {
+    for (const sub of this.#wildcard) visit(sub);
+    for (const topic of topics) {
+      const exact = this.#exact.get(topic);
+      if (exact !== undefined) for (const sub of exact) visit(sub);
+      for (const entry of this.#patterns.values()) {
+        let hit = entry.cache.get(topic);
+        if (hit === undefined) {
+          hit = entry.selector.matches(topic);
+          if (entry.cache.size >= PATTERN_CACHE_SIZE) entry.cache.clear();
+          entry.cache.set(topic, hit);
+        }
+        if (hit) for (const sub of entry.subscribers) visit(sub);
+      }
+    }
+  }
+
+  /** Distinct selectors subscribed to (exact topics, patterns, and `*` as one). */
+  get size(): number {
+    return this.#exact.size + this.#patterns.size + (this.#wildcard.size > 0 ? 1 : 0);
+  }
+}
+
+function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = create();
+    map.set(key, v);
+  }
+  return v;
+}

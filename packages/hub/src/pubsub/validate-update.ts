@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { HubError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import type { UpdateInit } from './update.js';
+
+/** What a publisher sends, before validation (form fields, or Hub.publish). */
+export interface PublishRequest {
+  readonly topics: readonly string[];
+  readonly data?: string | undefined;
+  readonly private?: boolean | undefined;
+  readonly id?: string | undefined;
+  readonly type?: string | undefined;
+  readonly retry?: string | number | undefined;
+}
+
+export type PublishLimits = Pick<
+  Limits,
+  'maxTopicsPerPublish' | 'maxTopicLength' | 'maxIdLength' | 'maxTypeLength' | 'maxRetryMs'
+>;
+
+// C0, DEL, C1 (Mercure "Terminology": topics MUST NOT contain them) and lone surrogates.
+const CONTROL =
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const FIELD_BREAK = /[\r\n\0]/;
+const DIGITS = /^[0-9]+$/;
+const RESERVED_PATH = '/.well-known/mercure';
+
+/**
+ * Checks a publish against the Mercure rules ("Publication") and our limits, and fills in the
+ * id. Throws a HubError with a stable code for the first violation found.
+ */
+export function validateUpdate(req: PublishRequest, limits: PublishLimits, hubUrl: string): UpdateInit {
+  if (req.topics.length === 0) throw new HubError('missing_topic');
+  if (req.topics.length > limits.maxTopicsPerPublish) {
+    throw new HubError('too_many_topics', `at most ${limits.maxTopicsPerPublish} topics per publish`);
+  }
+  for (const topic of req.topics) checkTopic(topic, limits, hubUrl);
+
+  let id = req.id;
+  if (id !== undefined && id !== '') {
+    if (id.length > limits.maxIdLength)
+      throw new HubError('field_too_large', `id longer than ${limits.maxIdLength}`);
+    // SSE: CR/LF would inject fields, NUL makes parsers ignore the id (HTML 9.2.6 "id" field).
+    if (FIELD_BREAK.test(id)) throw new HubError('invalid_id', 'id contains CR, LF or NUL');
+    if (id === 'earliest') throw new HubError('invalid_id', 'id "earliest" is reserved');
+    if (id.startsWith('#'))
+      throw new HubError('invalid_id', 'ids starting with "#" are reserved for the hub');
+  } else {
+    // Mercure: "If omitted, the hub MUST generate a valid IRI".
+    id = `urn:uuid:${randomUUID()}`;
+  }
+
+  const type = req.type === '' ? undefined : req.type;
+  if (type !== undefined) {
+    if (type.length > limits.maxTypeLength) {
+      throw new HubError('field_too_large', `type longer than ${limits.maxTypeLength}`);
+    }
+    if (FIELD_BREAK.test(type)) throw new HubError('invalid_type', 'type contains CR, LF or NUL');
+    if (type === 'mercure') throw new HubError('invalid_type', 'type "mercure" is reserved');
+  }
+
+  let retry: number | undefined;
+  if (req.retry !== undefined && req.retry !== '') {
+    const text = String(req.retry);
+    // SSE: "If the field value consists of only ASCII digits" (HTML 9.2.6 "retry").
+    if (!DIGITS.test(text) || text.length > 10)
+      throw new HubError('invalid_retry', 'retry must be ASCII digits');
+    retry = Number(text);
+    if (retry > limits.maxRetryMs) throw new HubError('invalid_retry', `retry above ${limits.maxRetryMs} ms`);
+  }
+
+  return { topics: [...req.topics], data: req.data ?? '', private: req.private === true, id, type, retry };
+}
+
+function checkTopic(topic: string, limits: PublishLimits, hubUrl: string): void {
+  if (topic.length > limits.maxTopicLength) {
+    throw new HubError('field_too_large', `topic longer than ${limits.maxTopicLength}`);
+  }
+  if (topic === '') throw new HubError('invalid_topic', 'empty topic');
+  if (CONTROL.test(topic)) throw new HubError('invalid_topic', 'topic contains a control character');
+  if (topic === '*') throw new HubError('wildcard_topic');
+  if (isReserved(topic, hubUrl)) throw new HubError('reserved_topic');
+}
+
+/**
+ * Mercure "Publication": a topic addresses the reserved namespace when, resolved against the
+ * hub URL, its path is /.well-known/mercure or below it, whatever the scheme or authority.
+ * Percent-encoded unreserved characters are decoded first, so `%6Dercure` is no way around it.
+ */
+export function isReserved(topic: string, hubUrl: string): boolean {
+  let path: string;
+  try {
+    path = new URL(topic, hubUrl).pathname;
+  } catch {
+    return false;
+  }
+  path = path.replace(/%([0-9A-Fa-f]{2})/g, (m, h: string) => {
+    const c = String.fromCharCode(Number.parseInt(h, 16));
+    return /[A-Za-z0-9\-._~]/.test(c) ? c : m;
+  });
+  return path === RESERVED_PATH || path.startsWith(`${RESERVED_PATH}/`);
+}
