@@ -1,0 +1,280 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { FrameError, toProblem } from './errors.js';
+import type { FrameHub, FrameLogger } from './frame-hub.js';
+import { jsonLogger } from './frame-hub.js';
+import { cspImageSources, isAllowedImageUrl } from './image-url.js';
+import { DEFAULT_MAX_KEYWORD_LENGTH, parseKeyword } from './keyword.js';
+import { packageRoot } from './package-root.js';
+import type { Picture } from './picture.js';
+import { FOLDER_IMAGE_EXTENSIONS } from './providers/folder.js';
+import { type ImageProvider, isRecord, ProviderError } from './providers/provider.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { ASSET_CSP, pageCsp, setCommonHeaders } from './security-headers.js';
+import { StaticFiles } from './static-files.js';
+import { FRAME_TOPIC, PICTURE_EVENT } from './topic.js';
+import { startViewerBroadcast, type ViewerBroadcast } from './viewer-broadcast.js';
+
+/** The largest /search body read, in bytes. */
+export const DEFAULT_MAX_SEARCH_BODY_BYTES = 2048;
+/** How long a provider may take before the search fails with provider_failed. */
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 8000;
+
+export interface PictureFrameOptions {
+  readonly provider: ImageProvider;
+  /** The package folder holding public/ (default: found from this module). */
+  readonly root?: string;
+  readonly topic?: string;
+  readonly rateLimiter?: RateLimiter;
+  readonly maxKeywordLength?: number;
+  readonly maxBodyBytes?: number;
+  readonly providerTimeoutMs?: number;
+  /** Injected randomness: which of the matching pictures is shown. */
+  readonly random?: () => number;
+  readonly log?: FrameLogger;
+  /** The picture on show at start (recovered from history after a restart). */
+  readonly initialPicture?: Picture | null;
+  readonly viewersCoalesceMs?: number;
+}
+
+export interface SearchAnswer {
+  readonly id: string;
+  readonly picture: Picture;
+}
+
+export interface PictureFrame {
+  /** The hub's `fallback`: every request outside the hub's own routes. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Connects the frame to its hub (created after the frame, since the hub needs `handle`). */
+  attach(hub: FrameHub): void;
+  current(): Picture | null;
+  viewers(): ViewerBroadcast | undefined;
+  close(): void;
+}
+
+/**
+ * The Picture Frame's HTTP side: the page and its assets, bundled pictures, and POST /search,
+ * which asks the provider, picks one matching picture at random and publishes it on the
+ * frame's topic for every open page. Answers are JSON; errors are problem documents with a
+ * stable code (src/errors.ts).
+ */
+export function createPictureFrame(options: PictureFrameOptions): PictureFrame {
+  const provider = options.provider;
+  const topic = options.topic ?? FRAME_TOPIC;
+  const log = options.log ?? jsonLogger;
+  const root = options.root ?? packageRoot();
+  const limiter = options.rateLimiter ?? createRateLimiter();
+  const maxKeywordLength = options.maxKeywordLength ?? DEFAULT_MAX_KEYWORD_LENGTH;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_SEARCH_BODY_BYTES;
+  const providerTimeoutMs = options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
+  const random = options.random ?? Math.random;
+  const mountPrefix = provider.localAssets?.urlPrefix;
+  const files = new StaticFiles(
+    join(root, 'public'),
+    provider.localAssets
+      ? [
+          {
+            urlPrefix: provider.localAssets.urlPrefix,
+            dir: provider.localAssets.dir,
+            cacheControl: 'public, max-age=3600',
+            extensions: FOLDER_IMAGE_EXTENSIONS,
+          },
+        ]
+      : [],
+  );
+  const csp = pageCsp(cspImageSources(provider.allowlist));
+  let hub: FrameHub | undefined;
+  let current: Picture | null = options.initialPicture ?? null;
+  let viewers: ViewerBroadcast | undefined;
+
+  async function search(req: IncomingMessage): Promise<SearchAnswer> {
+    checkSameOrigin(req);
+    const decision = limiter.take(clientKey(req));
+    if (!decision.ok) {
+      const s = decision.retryAfterSeconds;
+      throw new FrameError(
+        'search_rate_limited',
+        `Too many searches from you: try again in ${s} second${s === 1 ? '' : 's'}.`,
+        { 'Retry-After': String(s) },
+      );
+    }
+    if (hub === undefined) throw new FrameError('not_ready');
+    const keyword = parseKeyword(await readKeyword(req, maxBodyBytes), maxKeywordLength);
+
+    let candidates: Awaited<ReturnType<ImageProvider['search']>>;
+    try {
+      candidates = await provider.search(keyword, AbortSignal.timeout(providerTimeoutMs));
+    } catch (err) {
+      log.warn({ provider: provider.name, keyword, err: errorText(err) }, 'picture provider failed');
+      const why = err instanceof ProviderError ? `${err.message}.` : `The ${provider.name} search failed.`;
+      throw new FrameError('provider_failed', `${why} The frame keeps its current picture; try again later.`);
+    }
+    // Only URLs the provider may point at are ever broadcast.
+    const allowed = candidates.filter((c) => isAllowedImageUrl(c.url, provider.allowlist));
+    if (allowed.length < candidates.length) {
+      log.warn(
+        { provider: provider.name, dropped: candidates.length - allowed.length },
+        'dropped image URLs off the allowlist',
+      );
+    }
+    if (allowed.length === 0) {
+      const ideas = provider.suggestions?.().slice(0, 6) ?? [];
+      const hint = ideas.length > 0 ? ` Try ${ideas.join(', ')}.` : ' Try another word.';
+      throw new FrameError('no_results', `No picture found for “${keyword}”.${hint}`);
+    }
+    const chosen = allowed[Math.min(allowed.length - 1, Math.floor(random() * allowed.length))]!;
+    const picture: Picture = { ...chosen, keyword, source: provider.name };
+    // Set before publishing: a viewers event published meanwhile already carries this picture,
+    // and history order (picture, then viewers) agrees with it.
+    const previous = current;
+    current = picture;
+    try {
+      const id = await hub.publish({ topics: [topic], type: PICTURE_EVENT, data: JSON.stringify(picture) });
+      log.info({ keyword, url: picture.url, id }, 'picture published');
+      return { id, picture };
+    } catch (err) {
+      if (current === picture) current = previous;
+      log.error({ err: errorText(err) }, 'publishing the picture failed');
+      throw new FrameError('publish_failed');
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pathname = pathOf(req.url);
+    if (pathname === '/search') {
+      if (req.method !== 'POST') throw new FrameError('method_not_allowed', undefined, { Allow: 'POST' });
+      setCommonHeaders(res, "default-src 'none'; frame-ancestors 'none'");
+      sendJson(res, 200, await search(req));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new FrameError('method_not_allowed', undefined, { Allow: 'GET, HEAD' });
+    }
+    const isAsset = mountPrefix !== undefined && pathname.startsWith(mountPrefix);
+    setCommonHeaders(res, isAsset ? ASSET_CSP : csp);
+    if (!(await files.serve(req, res, pathname))) throw new FrameError('not_found');
+  }
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    route(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const fe = err instanceof FrameError ? err : undefined;
+      if (!fe) log.error({ err: errorText(err), url: req.url }, 'unexpected error');
+      const e = fe ?? new FrameError('internal', 'Something went wrong; try again.');
+      setCommonHeaders(res, "default-src 'none'; frame-ancestors 'none'");
+      for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+      // A body we did not read is drained, so the client sees our answer, not a reset.
+      req.resume();
+      sendJson(res, e.status, toProblem(e), 'application/problem+json');
+    });
+  };
+
+  return {
+    handle,
+    attach(h: FrameHub) {
+      hub = h;
+      viewers?.stop();
+      viewers = startViewerBroadcast({
+        hub: h,
+        topic,
+        current: () => current,
+        coalesceMs: options.viewersCoalesceMs,
+        log,
+      });
+    },
+    current: () => current,
+    viewers: () => viewers,
+    close() {
+      viewers?.stop();
+    },
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '/', 'http://frame.invalid').pathname;
+  } catch {
+    return '/';
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': `${type}; charset=utf-8`,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Searches come from this site's page (or a tool with no Origin, like curl). A cross-site form
+ * or script would otherwise make visitors search on its behalf.
+ */
+function checkSameOrigin(req: IncomingMessage): void {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw new FrameError('cross_origin');
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== req.headers.host) throw new FrameError('cross_origin');
+}
+
+/** The client a rate limit applies to: its address (an IPv6 client by its /64 network). */
+export function clientKey(req: IncomingMessage): string {
+  const addr = (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  if (!addr.includes(':')) return addr;
+  const groups = addr.split('::');
+  const head = (groups[0] ?? '').split(':').filter(Boolean);
+  const tail = groups.length > 1 ? (groups[1] ?? '').split(':').filter(Boolean) : [];
+  const full = [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill('0'), ...tail];
+  return `${full.slice(0, 4).join(':')}::/64`;
+}
+
+async function readKeyword(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'application/json') {
+    throw new FrameError('unsupported_media_type');
+  }
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > maxBytes)
+    throw new FrameError('body_too_large', `The body is limited to ${maxBytes} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new FrameError('body_too_large', `The body is limited to ${maxBytes} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new FrameError('invalid_body', 'The body is not valid UTF-8.');
+  }
+  if (type === 'application/json') {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new FrameError('invalid_body', 'The body is not valid JSON.');
+    }
+    if (!isRecord(body)) throw new FrameError('invalid_body', 'Send {"keyword": "..."}.');
+    return body['keyword'];
+  }
+  const form = new URLSearchParams(text);
+  return form.get('keyword') ?? undefined;
+}
