@@ -3,6 +3,10 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 /** Reads an SSE response with eventsource-parser (an independent parser) and collects events. */
 export class SseReader {
   readonly events: EventSourceMessage[] = [];
+  /** Comment lines (heartbeats), text after the colon. */
+  readonly comments: string[] = [];
+  /** `retry:` values, in order. */
+  readonly retries: number[] = [];
   readonly response: Response;
   readonly #controller: AbortController;
   readonly #waiters: { n: number; resolve: () => void }[] = [];
@@ -21,6 +25,8 @@ export class SseReader {
           }
         }
       },
+      onComment: (c) => this.comments.push(c),
+      onRetry: (r) => this.retries.push(r),
     });
     this.#done = (async () => {
       if (response.body === null) return;
