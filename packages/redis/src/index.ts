@@ -1,0 +1,4 @@
+export { LuaScript } from './lua-script.js';
+export { createRedisEngine, RedisEngine, type RedisEngineOptions } from './redis-engine.js';
+export { DEFAULT_STREAM_KEY, type RedisKeys, redisKeys } from './redis-keys.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
