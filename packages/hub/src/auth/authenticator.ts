@@ -1,0 +1,117 @@
+import type { IncomingMessage } from 'node:http';
+import { compileSelector } from '../pubsub/compile-selector.js';
+import type { SelectorLimits } from '../pubsub/selector.js';
+import {
+  type AuthLimits,
+  type AuthOptions,
+  DEFAULT_ALGORITHMS,
+  DEFAULT_AUTH_LIMITS,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_COOKIE_NAMES,
+} from './auth-options.js';
+import { type ClaimsContext, principalFromClaims } from './claims.js';
+import { invalidToken } from './invalid-token.js';
+import { AuthConfigError, checkAlgorithms, loadKeySet } from './key-set.js';
+import type { Authenticator, Principal, Role, TokenSource } from './principal.js';
+import { findToken, type TokenSourceOptions } from './token-source.js';
+import { type VerifyContext, verifyToken } from './verify-token.js';
+
+/** The Authenticator contract, plus what the HTTP layer needs to know about the configuration. */
+export interface HubAuthenticator extends Authenticator {
+  /**
+   * True when no publisher key is configured (dev mode): publishing needs no token.
+   * `authenticate(..., 'publisher')` then verifies nothing and resolves a principal that may
+   * publish on `*`, whose `source` is the presented mechanism (so cookie-borne requests
+   * still get the HTTP layer's Origin check) or `header` when nothing was presented.
+   */
+  readonly openPublishing: boolean;
+  /** False when no subscriber key is configured: subscribers are anonymous, and any token is a 401. */
+  readonly acceptsSubscriberTokens: boolean;
+}
+
+/**
+ * Builds the authenticator of a hub: loads and checks every key up front (a bad key is an
+ * AuthConfigError at startup, never a surprise on the first request).
+ */
+export async function createAuthenticator(options: AuthOptions): Promise<HubAuthenticator> {
+  const algorithms = checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS);
+  const publisherKeys = await loadKeySet(options.publisherKeys, algorithms, 'publisher');
+  const subscriberKeys = await loadKeySet(options.subscriberKeys, algorithms, 'subscriber');
+  const limits = checkLimits({ ...DEFAULT_AUTH_LIMITS, ...options.limits });
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
+    throw new AuthConfigError('auth: clockToleranceSeconds must be a non-negative number');
+  }
+  try {
+    new URL(options.hubUrl);
+  } catch {
+    throw new AuthConfigError('auth: hubUrl is not an absolute URL');
+  }
+
+  const selectorLimits: SelectorLimits = {
+    maxSelectorLength: limits.maxSelectorLength,
+    hubUrl: options.hubUrl,
+  };
+  const sources: TokenSourceOptions = {
+    cookieNames: options.cookieNames ?? DEFAULT_COOKIE_NAMES,
+    allowQueryToken: options.allowQueryToken ?? true,
+  };
+  const claims: ClaimsContext = {
+    issuer: options.issuer,
+    audience: options.audience,
+    limits,
+    selectorLimits,
+  };
+  const verify = (keys: VerifyContext['keys']): VerifyContext => ({
+    keys,
+    algorithms: new Set(algorithms),
+    now: options.clock ?? Date.now,
+    clockToleranceSeconds,
+    maxTokenLength: limits.maxTokenLength,
+  });
+  const contexts: Record<Role, VerifyContext> = {
+    publisher: verify(publisherKeys),
+    subscriber: verify(subscriberKeys),
+  };
+
+  return {
+    openPublishing: publisherKeys.length === 0,
+    acceptsSubscriberTokens: subscriberKeys.length > 0,
+    async authenticate(req: IncomingMessage, url: URL, role: Role): Promise<Principal | undefined> {
+      const ctx = contexts[role];
+      if (role === 'publisher' && ctx.keys.length === 0)
+        return openPublisher(req, url, sources, selectorLimits);
+      const presented = findToken(req.headers, url, sources);
+      if (presented === undefined) return undefined;
+      // Keys are chosen by the endpoint's role, never by the token (Mercure "Token Validation").
+      if (ctx.keys.length === 0) throw invalidToken(`this hub accepts no ${role} tokens`);
+      const { payload, protectedHeader } = await verifyToken(presented.token, ctx);
+      return principalFromClaims(payload, protectedHeader, presented.source, claims);
+    },
+  };
+}
+
+/** Dev mode (no publisher key): anyone may publish anything; tokens are not inspected. */
+function openPublisher(
+  req: IncomingMessage,
+  url: URL,
+  sources: TokenSourceOptions,
+  selectorLimits: SelectorLimits,
+): Principal {
+  let source: TokenSource = 'header';
+  try {
+    source = findToken(req.headers, url, sources)?.source ?? 'header';
+  } catch {
+    // A malformed credential does not matter when none is needed.
+  }
+  return { publish: [compileSelector('Exact', '*', selectorLimits)], subscribe: [], payloads: [], source };
+}
+
+function checkLimits(limits: AuthLimits): AuthLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new AuthConfigError(`auth: limit ${name} must be a positive integer`);
+    }
+  }
+  return limits;
+}

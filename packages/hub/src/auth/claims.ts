@@ -1,0 +1,86 @@
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import type { SelectorLimits } from '../pubsub/selector.js';
+import type { AuthLimits } from './auth-options.js';
+import { rightsFromAuthorizationDetails } from './authorization-details.js';
+import { invalidToken } from './invalid-token.js';
+import { rightsFromMercureClaim } from './mercure-claim.js';
+import type { Principal, TokenSource } from './principal.js';
+
+export interface ClaimsContext {
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
+  readonly limits: AuthLimits;
+  readonly selectorLimits: SelectorLimits;
+}
+
+/**
+ * True for the RFC 9068 access-token type. Media types are case-insensitive and `typ` may omit
+ * the `application/` prefix (RFC 7515 section 4.1.9), so `AT+JWT` and `application/at+jwt` count.
+ */
+export function isAccessTokenType(typ: string): boolean {
+  const t = typ.toLowerCase();
+  return t === 'at+jwt' || t === 'application/at+jwt';
+}
+
+/**
+ * Turns the claims of a token whose signature, `exp` and `nbf` were verified into a Principal.
+ *
+ * The dialect is chosen by the protected `typ` header, never guessed from the claims:
+ * - `at+jwt` (Mercure "Token Validation"): `exp` required; `aud` must contain the configured
+ *   audience and `iss` must equal the configured issuer; rights come from `authorization_details`
+ *   only (a `mercure` claim is ignored).
+ * - anything else, or no `typ` (the 0.x dialect): rights come from the `mercure` claim; `exp` is
+ *   optional; `aud` and `iss` are checked only when the token carries them (RFC 7519 4.1.3: an
+ *   `aud` that does not name this hub is refused). Such a token carrying `authorization_details`
+ *   is refused: those rights are only ever honoured in a token typed for access (RFC 9068 2.1).
+ * A token with neither claim is valid and grants nothing.
+ */
+export function principalFromClaims(
+  claims: JWTPayload,
+  header: JWTHeaderParameters,
+  source: TokenSource,
+  ctx: ClaimsContext,
+): Principal {
+  const { typ } = header;
+  if (typ !== undefined && typeof typ !== 'string') throw invalidToken('typ header is not a string');
+  const accessToken = typ !== undefined && isAccessTokenType(typ);
+
+  const { sub, exp, aud, iss } = claims;
+  if (sub !== undefined && typeof sub !== 'string') throw invalidToken('sub claim is not a string');
+
+  if (
+    ctx.audience !== undefined &&
+    (accessToken || aud !== undefined) &&
+    !audienceIncludes(aud, ctx.audience)
+  ) {
+    throw invalidToken('aud claim does not name this hub');
+  }
+  if (ctx.issuer !== undefined && (accessToken || iss !== undefined) && iss !== ctx.issuer) {
+    throw invalidToken('iss claim is not the expected issuer');
+  }
+
+  let rights: ReturnType<typeof rightsFromAuthorizationDetails>;
+  if (accessToken) {
+    if (typeof exp !== 'number') throw invalidToken('at+jwt token without exp');
+    rights = rightsFromAuthorizationDetails(claims['authorization_details'], ctx.limits, ctx.selectorLimits);
+  } else {
+    if (claims['authorization_details'] !== undefined) {
+      throw invalidToken('authorization_details requires typ at+jwt');
+    }
+    rights = rightsFromMercureClaim(claims['mercure'], ctx.limits, ctx.selectorLimits);
+  }
+  return {
+    subject: sub,
+    expiresAt: typeof exp === 'number' ? exp : undefined,
+    publish: rights.publish,
+    subscribe: rights.subscribe,
+    payloads: rights.payloads,
+    source,
+  };
+}
+
+/** RFC 7519 4.1.3: `aud` is a string or an array of strings; it matches when it contains ours. */
+function audienceIncludes(aud: unknown, audience: string): boolean {
+  if (typeof aud === 'string') return aud === audience;
+  return Array.isArray(aud) && aud.includes(audience);
+}

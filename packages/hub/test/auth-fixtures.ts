@@ -1,0 +1,207 @@
+import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type JWTPayload, SignJWT } from 'jose';
+import type { AuthOptions } from '../src/auth/auth-options.js';
+import { createAuthenticator } from '../src/auth/authenticator.js';
+import type { Authenticator, Principal, Role } from '../src/auth/principal.js';
+import { isHubError } from '../src/errors.js';
+
+/** Shared by the auth-*.test.ts files: real keys, real jose-signed tokens, a real HTTP server. */
+
+export const HUB_URL = 'https://hub.example.com/.well-known/mercure';
+export const SECRET = 'a-publisher-secret-of-at-least-32-bytes!';
+export const SUBSCRIBER_SECRET = 'a-subscriber-secret-of-at-least-32-bytes';
+
+export interface TestKeyPair {
+  /** A Node KeyObject: jose adapts it to whichever algorithm signs (RS256 and PS256 alike). */
+  readonly privateKey: KeyObject;
+  readonly publicPem: string;
+  readonly publicJwk: Record<string, unknown>;
+}
+
+export async function keyPair(type: 'rsa' | 'ec' | 'ed25519'): Promise<TestKeyPair> {
+  const { privateKey, publicKey } =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : type === 'ec'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('ed25519');
+  return {
+    privateKey,
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicJwk: { ...publicKey.export({ format: 'jwk' }) },
+  };
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export interface SignOptions {
+  readonly alg?: string;
+  readonly key?: KeyObject | Uint8Array | string;
+  readonly typ?: string | null;
+  readonly kid?: string;
+  readonly extraHeader?: Record<string, unknown>;
+}
+
+/** Signs `claims` with jose. Defaults: HS256 with SECRET, typ at+jwt. A string key is an HMAC secret. */
+export async function sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
+  const alg = options.alg ?? 'HS256';
+  const key =
+    typeof options.key === 'string' || options.key === undefined ? bytes(options.key ?? SECRET) : options.key;
+  const header: Record<string, unknown> = { alg, ...options.extraHeader };
+  if (options.typ !== null) header['typ'] = options.typ ?? 'at+jwt';
+  if (options.kid !== undefined) header['kid'] = options.kid;
+  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
+}
+
+/** An at+jwt payload valid for an hour, granting `actions` on `topics` (Exact). */
+export function atClaims(
+  actions: string[],
+  topics: string[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    exp: nowSeconds() + 3600,
+    authorization_details: [{ type: 'mercure', actions, topics: topics.map((match) => ({ match })) }],
+    ...extra,
+  };
+}
+
+export function bytes(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+export function b64url(value: unknown): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+/** An HS256 token assembled by hand, for headers and payloads jose refuses to produce. */
+export function hmacToken(header: unknown, payload: unknown, secret: string = SECRET): string {
+  const signingInput = `${b64url(header)}.${b64url(payload)}`;
+  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+}
+
+/** A token with `alg: none` and an empty signature, built by hand (jose refuses to make one). */
+export function unsignedToken(claims: Record<string, unknown>, typ = 'at+jwt'): string {
+  return `${b64url({ alg: 'none', typ })}.${b64url(claims)}.`;
+}
+
+export function baseOptions(overrides: Partial<AuthOptions> = {}): AuthOptions {
+  return { publisherKeys: [SECRET], subscriberKeys: [SUBSCRIBER_SECRET], hubUrl: HUB_URL, ...overrides };
+}
+
+/** Only `headers` is read by the authenticator; a bare object stands in for the request. */
+export function fakeRequest(headers: Record<string, string> = {}): IncomingMessage {
+  return { headers } as unknown as IncomingMessage;
+}
+
+export function bearer(token: string): IncomingMessage {
+  return fakeRequest({ authorization: `Bearer ${token}` });
+}
+
+export const HUB = new URL(HUB_URL);
+
+/** Authenticates a header token for `role` with an authenticator built from `options`. */
+export async function authWith(
+  options: AuthOptions,
+  token: string,
+  role: Role = 'subscriber',
+): Promise<Principal | undefined> {
+  const auth = await createAuthenticator(options);
+  return auth.authenticate(bearer(token), HUB, role);
+}
+
+/** What the test server answers: the principal in plain JSON, or the error. */
+export interface AuthOutcome {
+  readonly status: number;
+  readonly principal?: {
+    subject?: string;
+    expiresAt?: number;
+    publish: string[];
+    subscribe: string[];
+    payloads: unknown[];
+    source: string;
+  } | null;
+  readonly error?: { code: string; message: string; headers: Record<string, string> };
+}
+
+export function summarize(p: Principal | undefined): AuthOutcome['principal'] {
+  if (p === undefined) return null;
+  return {
+    ...(p.subject === undefined ? {} : { subject: p.subject }),
+    ...(p.expiresAt === undefined ? {} : { expiresAt: p.expiresAt }),
+    publish: p.publish.map((s) => s.raw),
+    subscribe: p.subscribe.map((s) => s.raw),
+    payloads: p.payloads.map((g) => g.payload),
+    source: p.source,
+  };
+}
+
+export interface AuthServer {
+  readonly base: string;
+  /** Sends a real request; `path` is `/publish` (publisher role) or anything else (subscriber). */
+  call(pathAndQuery: string, headers?: Record<string, string>): Promise<AuthOutcome>;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1 whose only job is to run `authenticate` and report the outcome. */
+export async function startAuthServer(auth: Authenticator): Promise<AuthServer> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', HUB_URL);
+    const role: Role = url.pathname === '/publish' ? 'publisher' : 'subscriber';
+    auth.authenticate(req, url, role).then(
+      (p) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 200, principal: summarize(p) }));
+      },
+      (err: unknown) => {
+        const error = isHubError(err)
+          ? { code: err.code, message: err.message, headers: err.headers }
+          : { code: 'unexpected', message: String(err), headers: {} };
+        res.writeHead(isHubError(err) ? err.status : 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: isHubError(err) ? err.status : 500, error }));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base,
+    async call(pathAndQuery, headers = {}) {
+      const res = await fetch(`${base}${pathAndQuery}`, { headers });
+      return (await res.json()) as AuthOutcome;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+export interface TempDir {
+  readonly dir: string;
+  file(name: string, text: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+/** A temporary directory; call `cleanup` in an `after` hook. */
+export async function tempDir(): Promise<TempDir> {
+  const dir = await mkdtemp(join(tmpdir(), 'tidings-auth-'));
+  return {
+    dir,
+    async file(name, text) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      return path;
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
