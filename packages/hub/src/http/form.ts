@@ -1,6 +1,7 @@
 import { HubError } from '../errors.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: each field is decoded on its own, and a value that starts with U+FEFF must keep it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Parses `application/x-www-form-urlencoded` (WHATWG URL, "urlencoded parsing") into ordered
