@@ -123,7 +123,8 @@ export function createPictureFrame(options: PictureFrameOptions): PictureFrame {
       throw new FrameError('no_results', `No picture found for “${keyword}”.${hint}`);
     }
     const chosen = allowed[Math.min(allowed.length - 1, Math.floor(random() * allowed.length))]!;
-    const picture: Picture = { ...chosen, keyword, source: provider.name };
+    // Exactly what is broadcast (no undefined fields): the current picture and the event agree.
+    const picture = JSON.parse(JSON.stringify({ ...chosen, keyword, source: provider.name })) as Picture;
     // Set before publishing: a viewers event published meanwhile already carries this picture,
     // and history order (picture, then viewers) agrees with it.
     const previous = current;

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import * as hubModule from '@tidings/hub';
+import { createHub, type Engine, type Hub } from '@tidings/hub';
+import { recoverCurrentPicture } from './current-picture.js';
+import type { FrameLogger } from './frame-hub.js';
+import { jsonLogger } from './frame-hub.js';
+import type { ImageProvider } from './providers/provider.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { createPictureFrame, type PictureFrame } from './server.js';
+import { FRAME_TOPIC } from './topic.js';
+
+/** Pictures and viewer counts kept in history. */
+export const DEFAULT_HISTORY_SIZE = 1000;
+
+export interface StartOptions {
+  readonly port: number;
+  /** Default 127.0.0.1; 0.0.0.0 to reach the frame from a phone on the same network. */
+  readonly host?: string | undefined;
+  /** The hub's durable history folder; undefined keeps history in memory only. */
+  readonly dataDir?: string | undefined;
+  readonly historySize?: number;
+  readonly provider: ImageProvider;
+  readonly searchBurst?: number;
+  readonly searchesPerMinute?: number;
+  readonly maxKeywordLength?: number;
+  readonly log?: FrameLogger;
+  readonly viewersCoalesceMs?: number;
+}
+
+export interface RunningFrame {
+  readonly hub: Hub;
+  readonly frame: PictureFrame;
+  readonly port: number;
+  /** Where to open the frame. */
+  readonly url: string;
+  /** True when history survives a restart (the embedded store). */
+  readonly durable: boolean;
+  close(): Promise<void>;
+}
+
+type CreateEngine = (o: { dataDir: string; historySize: number }) => Promise<Engine>;
+
+/**
+ * The hub's embedded durable store, when this version of @tidings/hub exports `createEngine`;
+ * otherwise undefined (the hub then keeps history in memory).
+ */
+export async function createDurableEngine(dataDir: string, historySize: number): Promise<Engine | undefined> {
+  const create = (hubModule as unknown as Record<string, unknown>)['createEngine'] as
+    | CreateEngine
+    | undefined;
+  if (typeof create !== 'function') return undefined;
+  return create({ dataDir, historySize });
+}
+
+/**
+ * Starts the hub with the Picture Frame as its app: one server, one port. The page subscribes
+ * to the hub's /.well-known/mercure; the frame publishes through the hub in-process.
+ */
+export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> {
+  const log = o.log ?? jsonLogger;
+  const historySize = o.historySize ?? DEFAULT_HISTORY_SIZE;
+  const engine = o.dataDir !== undefined ? await createDurableEngine(o.dataDir, historySize) : undefined;
+  if (o.dataDir !== undefined && engine === undefined) {
+    log.warn({}, 'this @tidings/hub has no createEngine export: history is kept in memory only');
+  }
+  const initialPicture = engine ? await recoverCurrentPicture(engine.history, FRAME_TOPIC) : null;
+  const frame = createPictureFrame({
+    provider: o.provider,
+    rateLimiter: createRateLimiter({ burst: o.searchBurst, perMinute: o.searchesPerMinute }),
+    maxKeywordLength: o.maxKeywordLength,
+    initialPicture,
+    log,
+    viewersCoalesceMs: o.viewersCoalesceMs,
+  });
+  const hub = await createHub({
+    ...(engine !== undefined && { engine }),
+    historySize,
+    // Anyone may watch the frame...
+    anonymous: true,
+    // ...but only the frame publishes: a key nobody knows closes the hub's HTTP publish route,
+    // so pictures (and their URLs) can only come from a provider through POST /search.
+    publisherKeys: [randomBytes(32).toString('base64url')],
+    fallback: frame.handle,
+  });
+  frame.attach(hub);
+  let address: { port: number };
+  try {
+    address = await hub.listen(o.port, o.host ?? '127.0.0.1');
+  } catch (err) {
+    frame.close();
+    await hub.close().catch(() => {});
+    throw err;
+  }
+  const host = o.host === undefined || o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    hub,
+    frame,
+    port: address.port,
+    url: `http://${shownHost}:${address.port}/`,
+    durable: engine !== undefined,
+    async close() {
+      frame.close();
+      await hub.close();
+    },
+  };
+}
