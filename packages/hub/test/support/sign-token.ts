@@ -1,0 +1,69 @@
+import { createHmac, type KeyObject } from 'node:crypto';
+import { type JWTPayload, SignJWT } from 'jose';
+
+/** Keys and claims the hub tests sign with (jose, HS256 unless told otherwise). */
+export const PUBLISHER_SECRET = 'bad-inputs-publisher-secret-32-bytes-long!';
+export const SUBSCRIBER_SECRET = 'bad-inputs-subscriber-secret-32-bytes-long';
+export const ISSUER = 'https://issuer.example';
+export const AUDIENCE = 'https://hub.example';
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export interface TokenOptions {
+  readonly key?: string | Uint8Array | KeyObject;
+  readonly alg?: string;
+  /** `null` leaves typ out. Default `at+jwt`. */
+  readonly typ?: string | null;
+  /** Merged over the default claims (iss, aud, exp in an hour). */
+  readonly claims?: JWTPayload;
+}
+
+/** An RFC 9068 access token granting `actions` on `topics` (Exact, `*` for all) through `authorization_details`. */
+export function accessToken(
+  actions: string[],
+  topics: string[],
+  options: TokenOptions = {},
+): Promise<string> {
+  return signClaims(
+    {
+      iss: ISSUER,
+      aud: AUDIENCE,
+      exp: nowSeconds() + 3600,
+      authorization_details: [{ type: 'mercure', actions, topics: topics.map((match) => ({ match })) }],
+      ...options.claims,
+    },
+    options,
+  );
+}
+
+export const publisherToken = (topics: string[] = ['*'], options: TokenOptions = {}) =>
+  accessToken(['publish'], topics, { key: PUBLISHER_SECRET, ...options });
+
+export const subscriberToken = (topics: string[] = ['*'], options: TokenOptions = {}) =>
+  accessToken(['subscribe'], topics, { key: SUBSCRIBER_SECRET, ...options });
+
+export function signClaims(claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
+  const key = options.key ?? PUBLISHER_SECRET;
+  const header: { alg: string; typ?: string } = { alg: options.alg ?? 'HS256' };
+  if (options.typ !== null) header.typ = options.typ ?? 'at+jwt';
+  return new SignJWT(claims)
+    .setProtectedHeader(header)
+    .sign(typeof key === 'string' ? new TextEncoder().encode(key) : key);
+}
+
+export function b64url(value: unknown): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+/** HS256 over any header and payload, with `secret` as raw bytes (jose refuses some of these). */
+export function handSigned(header: unknown, payload: unknown, secret: string | Buffer): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/** `alg: none`, empty signature. */
+export function unsigned(payload: unknown, typ = 'at+jwt'): string {
+  return `${b64url({ alg: 'none', typ })}.${b64url(payload)}.`;
+}
