@@ -19,13 +19,18 @@ export class EventSourceClient {
   readonly errors: number[] = [];
   /** Headers the client sent on each connection attempt (Last-Event-ID on reconnects). */
   readonly requests: Record<string, string>[] = [];
+  /** Status and headers of every response. */
+  readonly responses: { status: number; headers: Headers }[] = [];
   readonly #waiters: (() => void)[] = [];
 
   constructor(url: string, types: readonly string[] = ['message']) {
     this.source = new EventSource(url, {
       fetch: (input, init) => {
         this.requests.push({ ...init.headers });
-        return fetch(input, init);
+        return fetch(input, init).then((res) => {
+          this.responses.push({ status: res.status, headers: res.headers });
+          return res;
+        });
       },
     });
     for (const type of new Set(types)) {

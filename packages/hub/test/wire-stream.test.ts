@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventSourceClient } from './support/event-source-client.js';
+import { type HubFixture, startHub } from './support/hub-fixture.js';
+import { RawSseReader } from './support/raw-sse-reader.js';
+import { SseReader } from './support/sse-reader.js';
+
+/**
+ * The stream itself (reference/sse-spec.md "What this means for a server"): response headers,
+ * headers flushed at once, retry honoured by a real client, heartbeat comments only when idle,
+ * and one encoding of an update shared byte for byte by every subscriber.
+ */
+
+const TOPIC = 'https://example.com/stream';
+const sub = (fx: HubFixture, query = `match=${encodeURIComponent(TOPIC)}`) => `${fx.url}?${query}`;
+
+async function withHub(options: Parameters<typeof startHub>[0], fn: (fx: HubFixture) => Promise<void>) {
+  const fx = await startHub(options);
+  try {
+    await fn(fx);
+  } finally {
+    await fx.close();
+  }
+}
+
+/** Blocks of a raw stream that are comments only (heartbeats). */
+function commentBlocks(text: string): string[] {
+  return text.split('\n\n').filter((b) => b.startsWith(':'));
+}
+
+describe('response headers', () => {
+  test('text/event-stream, no-cache, X-Accel-Buffering: no, nothing that buffers or ends the body', async () => {
+    await withHub({}, async (fx) => {
+      for (const query of [`match=${encodeURIComponent(TOPIC)}`, 'match=*', 'topic=x']) {
+        const raw = await RawSseReader.open(sub(fx, query));
+        try {
+          assert.equal(raw.status, 200);
+          const type = raw.headers['content-type'] ?? '';
+          assert.equal(type.split(';')[0]!.trim().toLowerCase(), 'text/event-stream', query);
+          const cache = (raw.headers['cache-control'] ?? '').split(',').map((d) => d.trim().toLowerCase());
+          assert.ok(cache.includes('no-cache'), `cache-control: ${raw.headers['cache-control']}`);
+          assert.equal(raw.headers['x-accel-buffering'], 'no');
+          assert.equal(raw.headers['content-length'], undefined);
+          assert.equal(raw.headers['content-encoding'], undefined);
+        } finally {
+          raw.close();
+        }
+      }
+    });
+  });
+
+  test('headers arrive before any event, with and without Last-Event-ID, while nothing is published', async () => {
+    await withHub({}, async (fx) => {
+      for (const headers of [{}, { 'Last-Event-ID': 'unknown-id' }, { 'Last-Event-ID': 'earliest' }]) {
+        const started = Date.now();
+        const raw = await RawSseReader.open(sub(fx), headers);
+        try {
+          assert.equal(raw.status, 200);
+          assert.ok(Date.now() - started < 1000, 'headers were held back');
+          // Only the retry preamble: no event had to be written to get the headers out.
+          const bytes = await raw.waitUntil((b) => b.includes('\n\n'));
+          assert.match(bytes.toString('utf8'), /^retry: \d+\n\n$/);
+        } finally {
+          raw.close();
+        }
+      }
+    });
+  });
+});
+
+describe('a client that publishes on open', () => {
+  test('gets its own update, for 20 clients opening at once', async () => {
+    await withHub({}, async (fx) => {
+      const clients = Array.from({ length: 20 }, (_, i) => {
+        const topic = `https://example.com/own/${i}`;
+        const client = new EventSourceClient(`${fx.url}?match=${encodeURIComponent(topic)}`);
+        client.source.addEventListener('open', () => {
+          void fx.publish({ topic, data: `mine ${i}`, id: `own-${i}` });
+        });
+        return client;
+      });
+      try {
+        await Promise.all(clients.map((c) => c.waitFor(1)));
+        clients.forEach((c, i) => {
+          assert.deepEqual(c.events, [{ type: 'message', data: `mine ${i}`, lastEventId: `own-${i}` }]);
+        });
+      } finally {
+        for (const c of clients) c.close();
+      }
+    });
+  });
+});
+
+describe('retry', () => {
+  test('the stream starts with the configured retry (with bounded jitter)', async () => {
+    await withHub({ retryMs: 1000 }, async (fx) => {
+      const readers = await Promise.all(Array.from({ length: 5 }, () => SseReader.open(sub(fx))));
+      try {
+        await fx.publish({ topic: TOPIC, data: 'x' });
+        await Promise.all(readers.map((r) => r.waitFor(1)));
+        for (const r of readers) {
+          assert.equal(r.retries.length, 1);
+          assert.ok(r.retries[0]! >= 1000 && r.retries[0]! <= 1500, `retry ${r.retries[0]}`);
+        }
+      } finally {
+        for (const r of readers) r.close();
+      }
+    });
+  });
+
+  test('the eventsource client waits the stream retry before reconnecting, with Last-Event-ID', async () => {
+    // The hub ends every stream after 300 ms (maximum lifetime); the client reconnects after the
+    // retry the stream sent (600-900 ms here), not its own 3 s default, not at once.
+    await withHub({ retryMs: 600, limits: { maxStreamLifetimeMs: 300, lifetimeJitter: 0 } }, async (fx) => {
+      const es = new EventSourceClient(sub(fx));
+      try {
+        await es.opened();
+        await fx.publish({ topic: TOPIC, data: 'before', id: 'before-reconnect' });
+        await es.until(() => es.opens.length >= 2, 'a reconnect', 4000);
+        const gap = es.opens[1]! - es.errors[0]!;
+        assert.ok(gap >= 550 && gap < 1500, `reconnected after ${gap} ms`);
+        assert.equal(es.requests[1]!['Last-Event-ID'], 'before-reconnect');
+        assert.equal(es.responses[1]!.headers.get('mercure-last-event-id'), 'before-reconnect');
+      } finally {
+        es.close();
+      }
+    });
+  });
+
+  test('a published retry overrides the stream retry for the next reconnect', async () => {
+    await withHub({ retryMs: 5000, limits: { maxStreamLifetimeMs: 400, lifetimeJitter: 0 } }, async (fx) => {
+      const es = new EventSourceClient(sub(fx));
+      try {
+        await es.opened();
+        await fx.publish({ topic: TOPIC, data: 'faster', retry: '50' });
+        await es.waitFor(1);
+        await es.until(() => es.opens.length >= 2, 'a reconnect', 2000);
+        const gap = es.opens[1]! - es.errors[0]!;
+        assert.ok(gap < 1000, `reconnected after ${gap} ms`);
+      } finally {
+        es.close();
+      }
+    });
+  });
+});
+
+describe('heartbeat', () => {
+  test('comments appear while the stream is idle, and only then', async () => {
+    await withHub({ heartbeatMs: 80 }, async (fx) => {
+      const raw = await RawSseReader.open(sub(fx));
+      try {
+        // Idle: a comment every ~80 ms.
+        await raw.waitUntil((b) => commentBlocks(b.toString('utf8')).length >= 3, 2000);
+        const idle = raw.text;
+        assert.match(idle, /^retry: \d+\n\n(:\n\n)+$/);
+
+        // Traffic every 15 ms for 600 ms: real writes reset the heartbeat, so none is sent.
+        const before = raw.bytes.length;
+        const until = Date.now() + 600;
+        let n = 0;
+        while (Date.now() < until) {
+          const res = await fx.publish({ topic: TOPIC, data: `t${n}`, id: `t${n}` });
+          assert.equal(res.status, 200);
+          n++;
+          await sleep(15);
+        }
+        await raw.waitUntil((b) =>
+          b
+            .subarray(before)
+            .toString('utf8')
+            .includes(`id: t${n - 1}\n`),
+        );
+        const busy = raw.bytes.subarray(before).toString('utf8');
+        assert.deepEqual(commentBlocks(busy), [], 'a heartbeat was sent between updates');
+        assert.equal(busy.split('\n\n').length - 1, n);
+
+        // Idle again: heartbeats resume.
+        const after = raw.bytes.length;
+        await raw.waitUntil((b) => commentBlocks(b.subarray(after).toString('utf8')).length >= 1, 2000);
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  test('eventsource-parser sees heartbeats as comments, never as events', async () => {
+    await withHub({ heartbeatMs: 40 }, async (fx) => {
+      const reader = await SseReader.open(sub(fx));
+      try {
+        await sleep(250);
+        assert.ok(reader.comments.length >= 3, `${reader.comments.length} comments`);
+        assert.deepEqual(reader.events, []);
+      } finally {
+        reader.close();
+      }
+    });
+  });
+});
+
+describe('one encoding for every subscriber', () => {
+  test('the same update reaches 12 subscribers, over different selectors, byte for byte identical', async () => {
+    await withHub({}, async (fx) => {
+      const queries = [
+        `match=${encodeURIComponent(TOPIC)}`,
+        'match=*',
+        `matchExact=${encodeURIComponent(TOPIC)}`,
+        `topic=${encodeURIComponent(TOPIC)}`,
+        `match=other&match=${encodeURIComponent(TOPIC)}`,
+        `match=*&match=${encodeURIComponent(TOPIC)}`,
+      ];
+      const readers = await Promise.all([...queries, ...queries].map((q) => RawSseReader.open(sub(fx, q))));
+      try {
+        const data = 'line 1\r\nline 2\rline 3\n\n😀 é';
+        const res = await fx.publish({ topic: TOPIC, data, type: 'shared', id: 'shared-1' });
+        assert.equal(res.status, 200);
+        const want =
+          'event: shared\nid: shared-1\ndata: line 1\ndata: line 2\ndata: line 3\ndata: \ndata: 😀 é\n\n';
+        const frames = await Promise.all(
+          readers.map(async (r) => {
+            const bytes = await r.waitUntil((b) => b.toString('utf8').endsWith(want));
+            // Strip the per-stream preamble (its retry is jittered per stream).
+            return bytes.subarray(bytes.indexOf('\n\n') + 2);
+          }),
+        );
+        for (const f of frames) assert.ok(f.equals(Buffer.from(want, 'utf8')), JSON.stringify(f.toString()));
+      } finally {
+        for (const r of readers) r.close();
+      }
+    });
+  });
+
+  test('a replaying subscriber gets the same bytes as a live one', async () => {
+    await withHub({}, async (fx) => {
+      const live = await RawSseReader.open(sub(fx));
+      try {
+        await fx.publish({ topic: TOPIC, data: 'a\rb', id: 'first' });
+        await fx.publish({ topic: TOPIC, data: 'c\r\nd', id: 'second', type: 't' });
+        const replay = await RawSseReader.open(sub(fx), { 'Last-Event-ID': 'earliest' });
+        try {
+          const want = 'id: first\ndata: a\ndata: b\n\nevent: t\nid: second\ndata: c\ndata: d\n\n';
+          for (const r of [live, replay]) {
+            const bytes = await r.waitUntil((b) => b.toString('utf8').endsWith(want));
+            assert.equal(bytes.subarray(bytes.indexOf('\n\n') + 2).toString('utf8'), want);
+          }
+        } finally {
+          replay.close();
+        }
+      } finally {
+        live.close();
+      }
+    });
+  });
+});
