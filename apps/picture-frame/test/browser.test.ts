@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { closedPort, type FakeServer, json, startFakeServer } from './helpers/fake-server.js';
+import { type FrameProcess, startFrameProcess } from './helpers/frame-process.js';
+
+// Debian's chromium, driven by playwright-core (no browser download).
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+const T = 20_000;
+
+async function openFrame(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  await page.goto(url);
+  await waitLive(page);
+  return page;
+}
+
+const waitLive = (page: Page) =>
+  page.waitForFunction(() => document.body.dataset['connection'] === 'live', undefined, { timeout: T });
+
+const waitPicture = (page: Page, pattern: RegExp) =>
+  page.waitForFunction(
+    (src) => new RegExp(src).test(document.body.dataset['picture'] ?? ''),
+    pattern.source,
+    {
+      timeout: T,
+    },
+  );
+
+/** What a person sees: the picture on the visible layer, and the caption. */
+async function seen(page: Page) {
+  return page.evaluate(() => {
+    const shown = document.querySelector<HTMLImageElement>('.layer.shown');
+    return {
+      src: shown ? new URL(shown.src).pathname : undefined,
+      loaded: shown ? shown.complete && shown.naturalWidth > 0 : false,
+      keyword: document.getElementById('keyword')!.textContent,
+      credit: document.getElementById('credit')!.textContent,
+      viewers: document.getElementById('viewers-count')!.textContent,
+      connection: document.getElementById('connection-text')!.textContent,
+      message: document.getElementById('message')!.textContent,
+    };
+  });
+}
+
+async function searchFrom(page: Page, keyword: string): Promise<void> {
+  await page.fill('#keyword-input', keyword);
+  await page.press('#keyword-input', 'Enter');
+}
+
+describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let app: FrameProcess;
+  let port: number;
+  let dataDir: string;
+  let a: Page;
+  let b: Page;
+
+  before(async () => {
+    browser = await chromium.launch(CHROMIUM);
+    context = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+    port = await closedPort();
+    dataDir = mkdtempSync(join(tmpdir(), 'pf-browser-'));
+    app = await startFrameProcess({ port, dataDir });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('two pages: a search in one changes the background of both', async () => {
+    a = await openFrame(context, app.url);
+    b = await openFrame(context, app.url);
+    await searchFrom(a, 'pumpkin');
+    for (const p of [a, b]) {
+      await waitPicture(p, /^\/catalogue\/pumpkin-[a-z]+\.svg$/);
+      const s = await seen(p);
+      assert.match(s.src ?? '', /^\/catalogue\/pumpkin-/);
+      assert.ok(s.loaded, 'the image really loaded');
+      assert.equal(s.keyword, 'pumpkin');
+      assert.match(s.credit, /by Tidings contributors · CC0 1\.0/);
+      assert.equal(s.connection, 'Live');
+    }
+    await a.waitForFunction(() =>
+      /Showing “pumpkin” to everyone/.test(document.getElementById('message')!.textContent!),
+    );
+    await b.waitForFunction(
+      () => document.getElementById('viewers-count')!.textContent === '2 watching',
+      undefined,
+      {
+        timeout: T,
+      },
+    );
+  });
+
+  it('a page opened later shows the current picture at once', async () => {
+    const current = await a.evaluate(() => document.body.dataset['picture']);
+    const c = await openFrame(context, app.url);
+    await waitPicture(c, new RegExp(`^${current!.replace(/[.]/g, '\\.')}$`));
+    assert.equal((await seen(c)).keyword, 'pumpkin');
+    await a.waitForFunction(
+      () => document.getElementById('viewers-count')!.textContent === '3 watching',
+      undefined,
+      {
+        timeout: T,
+      },
+    );
+    await c.close();
+    await a.waitForFunction(
+      () => document.getElementById('viewers-count')!.textContent === '2 watching',
+      undefined,
+      {
+        timeout: T,
+      },
+    );
+  });
+
+  it('no results: a clear message for the searcher, nothing changes anywhere', async () => {
+    const before = await seen(b);
+    await searchFrom(a, 'zzyzx');
+    await a.waitForFunction(() => document.body.dataset['lastError'] === 'no_results', undefined, {
+      timeout: T,
+    });
+    const s = await seen(a);
+    assert.match(s.message, /No picture found for “zzyzx”\. Try pumpkin/);
+    await b.waitForTimeout(300);
+    assert.deepEqual(await seen(b), before);
+  });
+
+  it('keyword and credit are shown as text: an XSS attempt is rendered, not run', async () => {
+    const attack = '<img src=x onerror="window.pwned=1">pumpkin';
+    await searchFrom(a, attack);
+    for (const p of [a, b]) {
+      await p.waitForFunction((k) => document.getElementById('keyword')!.textContent === k, attack, {
+        timeout: T,
+      });
+      const r = await p.evaluate(() => ({
+        pwned: (window as unknown as { pwned?: number }).pwned,
+        imgsInCaption: document.querySelectorAll('header img').length,
+        title: document.title,
+      }));
+      assert.equal(r.pwned, undefined);
+      assert.equal(r.imgsInCaption, 0);
+    }
+    // The no-results message quotes the term as text too.
+    await searchFrom(a, '<b id="bold">zzyzx</b>');
+    await a.waitForFunction(() =>
+      /No picture found for “<b id="bold">zzyzx<\/b>”/.test(document.getElementById('message')!.textContent!),
+    );
+    assert.equal(await a.evaluate(() => document.getElementById('bold')), null);
+  });
+
+  it('kill and restart the hub: both pages reconnect by themselves and receive the next picture', async () => {
+    const beforeKill = await a.evaluate(() => document.body.dataset['picture']);
+    await app.kill();
+    for (const p of [a, b]) {
+      await p.waitForFunction(() => document.body.dataset['connection'] !== 'live', undefined, {
+        timeout: T,
+      });
+      assert.match((await seen(p)).connection, /Reconnecting|Offline/);
+    }
+    app = await startFrameProcess({ port, dataDir });
+    await Promise.all([waitLive(a), waitLive(b)]);
+    if (/history in \//.test(app.output())) {
+      // Durable history: a page opened after the restart still gets the picture of before.
+      const late = await openFrame(context, app.url);
+      await waitPicture(late, new RegExp(`^${beforeKill!.replace(/[.]/g, '\\.')}$`));
+      await late.close();
+    } else {
+      console.log('# the hub has no durable engine export yet: skipped the after-restart history check');
+    }
+    await searchFrom(b, 'sea');
+    for (const p of [a, b]) {
+      await waitPicture(p, /^\/catalogue\/sea-[a-z]+\.svg$/);
+      assert.equal((await seen(p)).keyword, 'sea');
+      assert.equal((await seen(p)).connection, 'Live');
+    }
+  });
+});
+
+describe('Shared Picture Frame with a failing provider', { timeout: 120_000 }, () => {
+  let browser: Browser;
+  let app: FrameProcess;
+  let fake: FakeServer;
+  let dataDir: string;
+
+  before(async () => {
+    browser = await chromium.launch(CHROMIUM);
+    // A local Openverse that fails the way the real one does when it is down.
+    fake = await startFakeServer((_req, res) =>
+      json(res, 503, { detail: 'Service temporarily unavailable' }),
+    );
+    dataDir = mkdtempSync(join(tmpdir(), 'pf-fail-'));
+    app = await startFrameProcess({
+      port: await closedPort(),
+      dataDir,
+      env: { PICTURE_PROVIDER: 'openverse', OPENVERSE_API_URL: fake.url },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    await fake?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the provider error; the frame stays live and keeps working', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await openFrame(context, app.url);
+    await searchFrom(page, 'cat');
+    await page.waitForFunction(() => document.body.dataset['lastError'] === 'provider_failed', undefined, {
+      timeout: T,
+    });
+    const s = await seen(page);
+    assert.match(
+      s.message,
+      /Openverse answered HTTP 503: Service temporarily unavailable\. The frame keeps its current picture/,
+    );
+    assert.equal(s.connection, 'Live');
+    assert.equal(fake.requests.at(-1)?.url.searchParams.get('q'), 'cat');
+    // Still usable: the button is enabled again and another search goes out.
+    assert.equal(await page.isEnabled('#search-button'), true);
+    await searchFrom(page, 'dog');
+    await page.waitForFunction(() => /HTTP 503/.test(document.getElementById('message')!.textContent!));
+    assert.equal(fake.requests.at(-1)?.url.searchParams.get('q'), 'dog');
+  });
+});
