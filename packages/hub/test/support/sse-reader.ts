@@ -9,7 +9,7 @@ export class SseReader {
   readonly retries: number[] = [];
   readonly response: Response;
   readonly #controller: AbortController;
-  readonly #waiters: { n: number; resolve: () => void }[] = [];
+  readonly #waiters: { ready: () => boolean; resolve: () => void }[] = [];
   #done: Promise<void>;
 
   private constructor(response: Response, controller: AbortController) {
@@ -19,7 +19,7 @@ export class SseReader {
       onEvent: (e) => {
         this.events.push(e);
         for (const w of [...this.#waiters]) {
-          if (this.events.length >= w.n) {
+          if (w.ready()) {
             this.#waiters.splice(this.#waiters.indexOf(w), 1);
             w.resolve();
           }
@@ -52,19 +52,36 @@ export class SseReader {
 
   /** Resolves when at least `n` events arrived; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs = 5000): Promise<EventSourceMessage[]> {
-    if (this.events.length >= n) return Promise.resolve(this.events);
+    return this.#until(() => this.events.length >= n, `${n} events`, timeoutMs).then(() => this.events);
+  }
+
+  /**
+   * Resolves with the events received before the one with this id (exclusive) once it arrived.
+   * Publishing a sentinel and waiting for it proves nothing else was in flight before it.
+   */
+  waitForId(id: string, timeoutMs = 5000): Promise<EventSourceMessage[]> {
+    const index = () => this.events.findIndex((e) => e.id === id);
+    return this.#until(() => index() >= 0, `event ${JSON.stringify(id)}`, timeoutMs).then(() =>
+      this.events.slice(0, index()),
+    );
+  }
+
+  #until(ready: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    if (ready()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(
-        () => reject(new Error(`timed out waiting for ${n} events, got ${this.events.length}`)),
-        timeoutMs,
-      );
-      this.#waiters.push({
-        n,
+      const waiter = {
+        ready,
         resolve: () => {
           clearTimeout(t);
-          resolve(this.events);
+          resolve();
         },
-      });
+      };
+      const t = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        const ids = this.events.map((e) => e.id).join(', ');
+        reject(new Error(`timed out waiting for ${what}, got ${this.events.length} events: ${ids}`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
     });
   }
 
