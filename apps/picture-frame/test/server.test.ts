@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, beforeEach, describe, it } from 'node:test';
 import { packageRoot } from '../src/package-root.js';
 import type { Picture, ViewersEvent } from '../src/picture.js';
 import { createCatalogueProvider } from '../src/providers/catalogue.js';
