@@ -7,7 +7,7 @@ import type { Authenticator } from './auth/principal.js';
 import { HubError, isHubError } from './errors.js';
 import { CorsPolicy } from './http/cors.js';
 import { Metrics } from './http/metrics.js';
-import { sendProblem } from './http/problem.js';
+import { rawProblem, sendProblem } from './http/problem.js';
 import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { redactUrl } from './http/redact-url.js';
@@ -84,12 +84,16 @@ export class Hub {
     );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed requests, oversized headers, timeouts: a short answer, never a stack trace.
-      if (!socket.writable) return socket.destroy();
-      const status =
-        err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+      // A response already under way on this socket (a stream) must not get a second status line.
+      const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (!socket.writable || current?.headersSent === true) return socket.destroy();
+      const code =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? 'header_too_large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? 'request_timeout'
+            : 'bad_request';
+      socket.end(rawProblem(code));
     });
     this.server.on('error', (err: NodeJS.ErrnoException) => {
       // EMFILE/ENFILE on accept: libuv keeps the listener; we log and keep serving the rest.

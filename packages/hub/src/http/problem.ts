@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ERROR_CODES, HubError, isHubError } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, HubError, isHubError } from '../errors.js';
 
 /**
  * Answers an error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
@@ -26,4 +26,24 @@ export function sendProblem(res: ServerResponse, err: unknown): HubError {
   });
   res.end(body);
   return e;
+}
+
+/**
+ * The same problem as raw HTTP/1.1 bytes, for errors Node raises before there is a request
+ * object (`clientError`: oversized headers, header/request timeouts, unparsable requests).
+ */
+export function rawProblem(code: ErrorCode, detail?: string): string {
+  const e = new HubError(code, detail);
+  const body = JSON.stringify({
+    type: `urn:tidings:error:${e.code}`,
+    title: ERROR_CODES[e.code].title,
+    status: e.status,
+    code: e.code,
+    detail: e.message,
+  });
+  return (
+    `HTTP/1.1 ${e.status} ${ERROR_CODES[e.code].title}\r\nConnection: close\r\n` +
+    `Content-Type: application/problem+json\r\nCache-Control: no-store\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
 }
