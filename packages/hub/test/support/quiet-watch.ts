@@ -35,6 +35,7 @@ export class QuietWatch {
   ): Promise<QuietWatch> {
     const granted = await SseReader.open(`${fx.url}?match=*`, subscriberHeaders);
     const anonymous = await SseReader.open(`${fx.url}?match=*`);
+    await waitUntil(() => fx.hub.subscriberCount === 2, 'the two watchers are the only subscribers');
     assert.equal(granted.response.status, 200);
     assert.equal(anonymous.response.status, 200);
     return new QuietWatch(fx, publishHeaders, granted, anonymous);
@@ -63,13 +64,11 @@ export class QuietWatch {
 
   /** Publishes a sentinel and waits until both subscribers have it. */
   async settle(): Promise<void> {
+    // Subscriptions opened by a test must be gone (their "inactive" subscription events sent).
+    await waitUntil(() => this.#fx.hub.subscriberCount === 2, 'only the two watchers are subscribed');
     const id = await this.sentinel();
     for (const reader of [this.granted, this.anonymous]) {
-      const deadline = Date.now() + 5000;
-      while (reader.events.at(-1)?.id !== id) {
-        assert.ok(Date.now() < deadline, `sentinel ${id} not received`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitUntil(() => reader.events.at(-1)?.id === id, `sentinel ${id} received`);
     }
   }
 
@@ -92,5 +91,13 @@ export class QuietWatch {
   close(): void {
     this.granted.close();
     this.anonymous.close();
+  }
+}
+
+export async function waitUntil(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    assert.ok(Date.now() < deadline, `timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
