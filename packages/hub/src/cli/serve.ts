@@ -59,10 +59,6 @@ export async function serve(
       maxStreamLifetimeMs: num(flags['max-lifetime']),
     },
   });
-  const address = await hub.listen(port, host);
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
-  logger.info({ url, transport, port: address.port }, `tidings hub listening on ${url}`);
-
   // Say plainly what is insecure about this configuration.
   if (publisherKeys.length === 0) {
     logger.warn(
@@ -80,5 +76,9 @@ export async function serve(
     );
   }
   if (corsOrigins.includes('*')) logger.warn('CORS allows any origin (without credentials)');
+  const address = await hub.listen(port, host);
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
+  logger.info({ url, transport, port: address.port }, `tidings hub listening on ${url}`);
+
   return hub;
 }
