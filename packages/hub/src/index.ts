@@ -5,6 +5,8 @@ export type { HubOptions } from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { compileSelector } from './pubsub/compile-selector.js';
 export type { Engine } from './pubsub/engine.js';
+export { createEngine, type CreateEngineOptions } from './cli/create-engine.js';
+export { LmdbStore } from './store/lmdb-store.js';
 export { LocalEngine } from './pubsub/local-engine.js';
 export type { MatchType, Selector, SelectorLimits } from './pubsub/selector.js';
 export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
