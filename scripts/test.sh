@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh redis-server chromium curl
-npx tsc -b
+npm run typecheck
 npx biome check .
 mapfile -t files < <(find packages apps -path '*/node_modules' -prune -o -path '*/test/*' -name '*.test.ts' -print | sort)
 # --conditions=tidings-source makes workspace packages resolve to their TypeScript sources.
