@@ -11,6 +11,7 @@ import { encodeRetry } from '../stream/encode-event.js';
 import { sseHeaders } from '../stream/sse-headers.js';
 import { SseStream } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
+import { parseForm } from './form.js';
 import { selectorsFromQuery } from './selectors-from-query.js';
 
 /** How long replayed ids are remembered to skip a late live copy (ms). */
@@ -31,6 +32,13 @@ export async function handleSubscribe(
 ): Promise<void> {
   if (ctx.shuttingDown()) throw new HubError('shutting_down', undefined, { 'Retry-After': '1' });
   const { limits } = ctx;
+  // Mercure "Subscription": matcher values MUST be valid UTF-8, else 400. URLSearchParams turns
+  // invalid bytes into U+FFFD silently, so the raw query is decoded strictly first.
+  try {
+    parseForm(Buffer.from(url.search.slice(1), 'latin1'));
+  } catch {
+    throw new HubError('bad_request', 'the query string is not valid UTF-8 after percent-decoding');
+  }
   const selectors = selectorsFromQuery(url.searchParams, limits.maxSelectorsPerSubscribe, ctx.selectorLimits);
   const lastEventId = requestedLastEventId(req, url, limits.maxLastEventIdLength);
 
