@@ -163,6 +163,7 @@ export class Hub {
     deadline.unref();
     await closed;
     clearTimeout(deadline);
+    this.#metrics.close();
     await this.engine.close();
   }
 

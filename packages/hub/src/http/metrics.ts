@@ -2,7 +2,11 @@
  * Counters and gauges in the Prometheus text exposition format (version 0.0.4). Hand-written:
  * a handful of numbers incremented on the hot path, no label explosion.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 export class Metrics {
+  /** Event-loop delay, sampled every 20 ms: the first sign of an overloaded hub. */
+  readonly #loop = monitorEventLoopDelay({ resolution: 20 });
   publishes = 0;
   deliveries = 0;
   replayHits = 0;
@@ -11,6 +15,14 @@ export class Metrics {
   subscriptionsOpened = 0;
   readonly dropped = new Map<string, number>();
   readonly errors = new Map<string, number>();
+
+  constructor() {
+    this.#loop.enable();
+  }
+
+  close(): void {
+    this.#loop.disable();
+  }
 
   drop(reason: string): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
@@ -56,6 +68,15 @@ export class Metrics {
       labelled('reason', this.dropped),
     );
     metric('tidings_http_errors_total', 'counter', 'Error answers, by code.', labelled('code', this.errors));
+    const mem = process.memoryUsage();
+    metric('tidings_process_resident_memory_bytes', 'gauge', 'Resident set size.', [['', mem.rss]]);
+    metric('tidings_process_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]]);
+    metric('tidings_event_loop_delay_seconds', 'gauge', 'Event-loop delay since the last scrape.', [
+      ['{quantile="0.5"}', this.#loop.percentile(50) / 1e9],
+      ['{quantile="0.99"}', this.#loop.percentile(99) / 1e9],
+      ['{quantile="1"}', this.#loop.max / 1e9],
+    ]);
+    this.#loop.reset();
     return `${lines.join('\n')}\n`;
   }
 }
