@@ -1,14 +1,64 @@
-// TEMPORARY: Exact and `*` only, until URL Pattern and URI Template matchers land.
 import { HubError } from '../errors.js';
 import { DEFAULT_SELECTOR_LIMITS, type MatchType, type Selector, type SelectorLimits } from './selector.js';
+import { isValidTopicText } from './topic-text.js';
+import { compileUriTemplate } from './uri-template-matcher.js';
+import { compileUrlPattern } from './url-pattern-matcher.js';
 
+/**
+ * Compiles a topic selector (Mercure, "Matcher Types"; `URITemplate` for the 0.x dialect).
+ * Throws `invalid_selector` for anything empty, too long, containing control characters,
+ * malformed, or too costly to match; the returned `matches` is pure, never throws, and runs in
+ * time linear in the topic (RE2 for patterns, string comparison otherwise).
+ */
 export function compileSelector(
   type: MatchType,
   raw: string,
   limits: SelectorLimits = DEFAULT_SELECTOR_LIMITS,
 ): Selector {
-  if (raw.length > limits.maxSelectorLength) throw new HubError('invalid_selector', 'selector too long');
+  if (raw.length > limits.maxSelectorLength) {
+    throw new HubError('invalid_selector', `selector longer than ${limits.maxSelectorLength} characters`);
+  }
+  if (raw === '') throw new HubError('invalid_selector', 'empty selector');
+  // Mercure, "Subscription": matcher values MUST NOT contain C0/C1 controls or DEL.
+  if (!isValidTopicText(raw)) {
+    throw new HubError('invalid_selector', 'selector contains a control character or a lone surrogate');
+  }
+  // Mercure, "Matcher Types": `*` is recognised before the matcher type, whatever the type.
   if (raw === '*') return { type, raw, wildcard: true, exact: true, matches: () => true };
-  if (type !== 'Exact') throw new HubError('invalid_selector', `${type} not supported yet`);
-  return { type, raw, wildcard: false, exact: true, matches: (t) => t === raw };
+
+  switch (type) {
+    case 'Exact':
+      // Byte-for-byte: no resolution, no normalisation (Mercure, "Exact Matching").
+      return exactSelector(type, raw);
+    case 'URLPattern': {
+      const pattern = compileUrlPattern(raw, limits.hubUrl);
+      return { type, raw, wildcard: false, exact: false, matches: (topic) => safely(pattern.matches, topic) };
+    }
+    case 'URITemplate': {
+      // 0.x: a selector without an expression is compared as an exact topic.
+      if (!raw.includes('{')) return exactSelector(type, raw);
+      const template = compileUriTemplate(raw);
+      return {
+        type,
+        raw,
+        wildcard: false,
+        exact: false,
+        matches: (topic) => safely(template.matches, topic),
+      };
+    }
+    default:
+      throw new HubError('invalid_selector', `unknown matcher type ${JSON.stringify(String(type))}`);
+  }
+}
+
+function exactSelector(type: MatchType, raw: string): Selector {
+  return { type, raw, wildcard: false, exact: true, matches: (topic) => topic === raw };
+}
+
+function safely(matches: (topic: string) => boolean, topic: string): boolean {
+  try {
+    return typeof topic === 'string' && matches(topic);
+  } catch {
+    return false;
+  }
 }
