@@ -119,6 +119,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    // A test process that dies (timeout, crash) must not leave its redis-server running.
+    const reap = () => proc.kill('SIGKILL');
+    process.once('exit', reap);
+    proc.once('exit', () => process.off('exit', reap));
     proc.stdout?.on('data', (b: Buffer) => {
       log = (log + b.toString()).slice(-4000);
     });
