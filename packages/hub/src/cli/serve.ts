@@ -4,6 +4,11 @@ import { createEngine } from './create-engine.js';
 import type { FlagValues } from './flags.js';
 
 const num = (v: FlagValues[string]) => v as number;
+
+/** redis://user:secret@host -> redis://user:***@host: a password never reaches the logs. */
+function redactCredentials(transport: string): string {
+  return transport.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
 const list = (v: FlagValues[string]) => (v as string[] | undefined) ?? [];
 
 /** Starts a hub from parsed flags; resolves once it listens. */
@@ -78,7 +83,10 @@ export async function serve(
   if (corsOrigins.includes('*')) logger.warn('CORS allows any origin (without credentials)');
   const address = await hub.listen(port, host);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
-  logger.info({ url, transport, port: address.port }, `tidings hub listening on ${url}`);
+  logger.info(
+    { url, transport: redactCredentials(transport), port: address.port },
+    `tidings hub listening on ${url}`,
+  );
 
   return hub;
 }

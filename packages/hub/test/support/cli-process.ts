@@ -65,7 +65,7 @@ export async function startCli(args: string[] = [], env: Record<string, string> 
     url: `http://127.0.0.1:${port}/.well-known/mercure`,
     logs,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
