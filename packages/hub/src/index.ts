@@ -4,9 +4,8 @@ export { createHub, Hub } from './hub.js';
 export type { HubOptions } from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { compileSelector } from './pubsub/compile-selector.js';
+export { type CreateEngineOptions, createEngine } from './pubsub/create-engine.js';
 export type { Engine } from './pubsub/engine.js';
-export { createEngine, type CreateEngineOptions } from './cli/create-engine.js';
-export { LmdbStore } from './store/lmdb-store.js';
 export { LocalEngine } from './pubsub/local-engine.js';
 export type { MatchType, Selector, SelectorLimits } from './pubsub/selector.js';
 export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
@@ -19,6 +18,7 @@ export {
   type UpdateRecord,
 } from './pubsub/update.js';
 export { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
+export { LmdbStore } from './store/lmdb-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type { HistoryRead, HistoryStore } from './store/store.js';
 export { type EventFields, encodeComment, encodeEvent } from './stream/encode-event.js';

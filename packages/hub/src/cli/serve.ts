@@ -1,6 +1,6 @@
 import { type Logger, pino } from 'pino';
 import { createHub, type Hub } from '../hub.js';
-import { createEngine } from './create-engine.js';
+import { createEngine } from '../pubsub/create-engine.js';
 import type { FlagValues } from './flags.js';
 
 const num = (v: FlagValues[string]) => v as number;

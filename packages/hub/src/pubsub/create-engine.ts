@@ -1,7 +1,7 @@
-import type { Engine } from '../pubsub/engine.js';
-import { LocalEngine } from '../pubsub/local-engine.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { MemoryStore } from '../store/memory-store.js';
+import type { Engine } from './engine.js';
+import { LocalEngine } from './local-engine.js';
 
 export interface CreateEngineOptions {
   /** `lmdb` or `embedded` (default): durable, one process; `memory`; `redis://host:port/db`: a cluster. */
