@@ -78,6 +78,9 @@ export class Hub {
         // request is fully received, so it never cuts a long-lived SSE response.
         headersTimeout: limits.headersTimeoutMs,
         requestTimeout: limits.requestTimeoutMs,
+        // Node only checks those deadlines this often (default 30 s, which would let a slowloris
+        // hold a socket 30 s past headersTimeout). The check walks only incomplete requests.
+        connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
         keepAliveTimeout: 5_000,
       },
       (req, res) => this.#handle(req, res),
