@@ -10,7 +10,7 @@ import { answerOf, assertProblem } from './support/expect-problem.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { waitUntil } from './support/quiet-watch.js';
 import { connectTo } from './support/raw-http.js';
-import { metric, waitForMetric } from './support/read-metrics.js';
+import { metric } from './support/read-metrics.js';
 import { SseReader } from './support/sse-reader.js';
 
 const TOPIC = 'https://example.com/feed';
@@ -89,7 +89,7 @@ describe('bad inputs: connections', () => {
       assert.equal(await metric(fx.url, 'tidings_subscribers'), 1, 'and freed');
       assert.ok(worstMs < 1000, `the honest subscriber got every update within ${worstMs.toFixed(0)} ms`);
       // The honest stream is intact: every update, in order, exactly.
-      honest.events.forEach((e, i) => assert.equal(e.data, `${i}:${BIG}`));
+      for (const [i, e] of honest.events.entries()) assert.equal(e.data, `${i}:${BIG}`);
       await fx.publish({ topic: TOPIC, data: 'after' });
       assert.equal((await honest.waitFor(published + 1)).at(-1)?.data, 'after');
     } finally {
