@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/principal.js';
+import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
 import { HubError, isHubError } from './errors.js';
 import { CorsPolicy } from './http/cors.js';
 import { Metrics } from './http/metrics.js';
@@ -42,6 +43,8 @@ export class Hub {
 
   private constructor(options: HubOptions, authenticator: Authenticator) {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+    // File descriptors are never exhausted by streams: past this cap they are answered 503.
+    limits.maxSubscribers = Math.min(limits.maxSubscribers, streamsAllowedBy(descriptorHeadroom()));
     const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.engine = options.engine ?? new LocalEngine(new MemoryStore({ size: options.historySize ?? 1000 }));

@@ -50,16 +50,18 @@ export async function handleSubscribe(
   }
 
   const key = clientKey(req, ctx.trustProxy);
+  // Refused streams also give their connection back: it is the scarce resource here.
   if (ctx.broker.size >= limits.maxSubscribers) {
-    throw new HubError('too_many_subscribers', undefined, { 'Retry-After': retryAfter() });
+    throw new HubError('too_many_subscribers', undefined, {
+      'Retry-After': retryAfter(),
+      Connection: 'close',
+    });
   }
   if (ctx.broker.countForClient(key) >= limits.maxSubscribersPerClient) {
     throw new HubError(
       'too_many_subscribers_client',
       `at most ${limits.maxSubscribersPerClient} streams per client`,
-      {
-        'Retry-After': retryAfter(),
-      },
+      { 'Retry-After': retryAfter(), Connection: 'close' },
     );
   }
   if (req.destroyed) return;
