@@ -146,6 +146,11 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
       if (!sub.stream.write(u.frame)) return;
       sent.add(u.id);
       ctx.metrics.replayedEvents++;
+      // Flow control inside a page too: a page can be larger than the queue bound (and Node
+      // corks a response until the next tick), so writing it at once would drop a resuming
+      // subscriber as a slow consumer, again on every reconnect.
+      if (sub.stream.blocked) await sub.stream.whenWritable();
+      if (sub.stream.closed) return;
     }
     if (!page.more || last === undefined || budget <= 0 || sub.stream.closed) break;
     await sub.stream.whenWritable();
@@ -156,7 +161,7 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
       return;
     }
   }
-  sub.release(sent, REPLAY_GRACE_MS);
+  await sub.release(sent, REPLAY_GRACE_MS);
 }
 
 /** Token expiry (Mercure: close no later than `exp`) and the maximum lifetime, with jitter. */

@@ -18,6 +18,8 @@ export class Subscriber {
   /** Dispatch epoch of the last update delivered (the broker's de-duplication mark, no Set per event). */
   mark = 0;
   #held: Update[] | null = null;
+  /** Held updates before this index are already written (release drains with flow control). */
+  #heldAt = 0;
   #heldLimit = 0;
   #replayed: Set<string> | null = null;
   #replayedTimer: NodeJS.Timeout | undefined;
@@ -52,7 +54,7 @@ export class Subscriber {
   deliver(update: Update): boolean {
     if (!this.canRead(update)) return true;
     if (this.#held !== null) {
-      if (this.#held.length >= this.#heldLimit) {
+      if (this.#held.length - this.#heldAt >= this.#heldLimit) {
         this.stream.close('slow_consumer');
         return false;
       }
@@ -66,6 +68,7 @@ export class Subscriber {
   /** Starts holding live updates (before history is read). */
   hold(limit: number): void {
     this.#held = [];
+    this.#heldAt = 0;
     this.#heldLimit = limit;
   }
 
@@ -73,12 +76,19 @@ export class Subscriber {
    * Ends replay: `replayed` are the ids written from history. Held updates not among them are
    * newer than all of history that was read (one total order), so they follow in order. The ids
    * stay known for `graceMs` in case a replayed update's live broadcast is still on its way
-   * (stored, but not yet broadcast by this node).
+   * (stored, but not yet broadcast by this node). Held updates are written with flow control,
+   * still holding what arrives meanwhile, so a backlog above the queue bound is no drop.
    */
-  release(replayed: Set<string>, graceMs: number): void {
+  async release(replayed: Set<string>, graceMs: number): Promise<void> {
     const held = this.#held ?? [];
+    while (this.#heldAt < held.length) {
+      const u = held[this.#heldAt++]!;
+      if (replayed.has(u.id)) continue;
+      if (!this.stream.write(u.frame)) return;
+      if (this.stream.blocked) await this.stream.whenWritable();
+      if (this.stream.closed) return;
+    }
     this.#held = null;
-    for (const u of held) if (!replayed.has(u.id) && !this.stream.write(u.frame)) return;
     if (replayed.size === 0) return;
     this.#replayed = replayed;
     this.#replayedTimer = setTimeout(() => {

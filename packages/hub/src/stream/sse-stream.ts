@@ -59,6 +59,11 @@ export class SseStream {
     return this.#closed;
   }
 
+  /** True while the socket pushes back and frames are queued: a backlog writer should await `whenWritable()`. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
   /** Sends the status line and headers now (so a client publishing on `open` cannot race us), then `preamble`. */
   open(headers: Record<string, string>, preamble?: Buffer): void {
     // Nagle would hold small frames for up to 40 ms waiting for an ACK.
