@@ -101,6 +101,9 @@ export class Hub {
             : 'bad_request';
       socket.end(rawProblem(code));
     });
+    // Node answers an unknown `Expect` with a bare 417; RFC 9110 10.1.1 lets a server ignore it
+    // instead, so such a request gets the same answer (and problem body) as without it.
+    this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res));
     this.server.on('error', (err: NodeJS.ErrnoException) => {
       // EMFILE/ENFILE on accept: libuv keeps the listener; we log and keep serving the rest.
       this.logger.error({ code: err.code }, 'server error');
