@@ -1,0 +1,202 @@
+/**
+ * Property-based fuzzing of request heads (fast-check), on raw loopback sockets: random methods,
+ * paths, header names and values (control bytes, non-ASCII, duplicates, huge), conflicting
+ * Content-Length / Transfer-Encoding, random bodies. Properties: never a 5xx and never a stack
+ * trace, every error a problem with its code's status, the hub keeps answering /healthz, and
+ * honest subscribers (granted and anonymous) stay connected with an uncorrupted stream: no fuzzed
+ * request carries a valid publisher token, so they must receive only the fences.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { type HubFixture, startHub } from './support/hub-fixture.js';
+import { rawExchange } from './support/raw-http.js';
+import {
+  AUDIENCE,
+  ISSUER,
+  PUBLISHER_SECRET,
+  publisherToken,
+  SUBSCRIBER_SECRET,
+  subscriberToken,
+} from './support/sign-token.js';
+import { SseReader } from './support/sse-reader.js';
+import { assertWellFormedError, StreamOracle, type Watched } from './support/stream-oracle.js';
+
+const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 400);
+
+const method = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('GET', 'POST', 'OPTIONS') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'PUT',
+      'DELETE',
+      'HEAD',
+      'PATCH',
+      'CONNECT',
+      'TRACE',
+      'get',
+      'PRI',
+      'M-SEARCH',
+    ),
+  },
+);
+const path = fc.constantFrom(
+  '/.well-known/mercure',
+  '/.well-known/mercure?match=*',
+  '/.well-known/mercure?match=https%3A%2F%2Fexample.com%2Fx&lastEventID=earliest',
+  '/.well-known/mercure/',
+  '/.well-known/mercure/subscriptions',
+  '/.well-known/mercure/subscriptions/Exact/x/y',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/',
+  '*',
+  'http://evil.example/.well-known/mercure?match=*',
+  '/.well-known/mercure?match=%',
+  '//.well-known/mercure',
+  '/%00',
+  '/../../etc/passwd',
+);
+const HEADER_NAMES = [
+  'Content-Type',
+  'Content-Length',
+  'Transfer-Encoding',
+  'Authorization',
+  'Cookie',
+  'Origin',
+  'Referer',
+  'Last-Event-ID',
+  'Accept',
+  'X-Forwarded-For',
+  'Host',
+  'Connection',
+  'Expect',
+  'Access-Control-Request-Method',
+  'Access-Control-Request-Headers',
+];
+const headerName = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...HEADER_NAMES) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }) },
+);
+const headerValue = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'application/x-www-form-urlencoded',
+      'text/event-stream',
+      '0',
+      '5',
+      '-1',
+      '1e3',
+      '99999999999999999999',
+      'chunked',
+      'gzip, chunked',
+      'chunked, gzip',
+      'Bearer garbage',
+      'Bearer a.b.c',
+      'mercureAuthorization=a.b.c',
+      'https://evil.example',
+      'null',
+      'earliest',
+      'close',
+      'keep-alive',
+      'upgrade',
+      '100-continue',
+      '',
+    ),
+  },
+  { weight: 3, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 20_000 }).map((n) => 'v'.repeat(n)) },
+);
+const body = fc.oneof(
+  fc.constant(''),
+  fc.constantFrom(
+    'topic=https%3A%2F%2Fexample.com%2Fx&data=fuzz',
+    '0\r\n\r\n',
+    '5\r\ntopic\r\n0\r\n\r\n',
+    'zz\r\n',
+  ),
+  fc.string({ maxLength: 60 }),
+);
+
+describe('fuzz: request heads', () => {
+  let fx: HubFixture;
+  let auth: Record<string, string>;
+  let watched: Watched[];
+  const oracle = new StreamOracle();
+
+  before(async () => {
+    fx = await startHub({
+      hubUrl: 'https://hub.example/.well-known/mercure',
+      publisherKeys: [PUBLISHER_SECRET],
+      subscriberKeys: [SUBSCRIBER_SECRET],
+      jwtIssuer: ISSUER,
+      jwtAudience: AUDIENCE,
+      anonymous: true,
+      subscriptions: false,
+      corsOrigins: ['https://app.example'],
+      limits: { headersTimeoutMs: 2000, requestTimeoutMs: 3000 },
+    });
+    auth = { Authorization: `Bearer ${await publisherToken()}` };
+    const granted = await SseReader.open(`${fx.url}?match=*`, {
+      Authorization: `Bearer ${await subscriberToken()}`,
+    });
+    const anonymous = await SseReader.open(`${fx.url}?match=*`);
+    watched = [
+      { name: 'granted *', reader: granted, sees: () => true },
+      { name: 'anonymous *', reader: anonymous, sees: (a) => !a.private },
+    ];
+  });
+
+  after(async () => {
+    for (const w of watched) w.reader.close();
+    await fx.close();
+  });
+
+  test(`${NUM_RUNS} random request heads: never a 5xx, honest streams intact`, async () => {
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        method,
+        path,
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
+        body,
+        async (m, p, headers, b) => {
+          const head = [
+            `${m} ${p} HTTP/1.1`,
+            'Host: 127.0.0.1',
+            ...headers.map(([k, v]) => `${k}: ${v}`),
+            'Connection: close',
+          ];
+          const res = await rawExchange(fx.port, [Buffer.from(`${head.join('\r\n')}\r\n\r\n${b}`, 'utf8')], {
+            timeoutMs: 400,
+            // Streams never end; a response head is enough for them.
+            stopWhen: (r) =>
+              r.status !== undefined &&
+              (r.status === 200 ||
+                r.status === 204 ||
+                Buffer.byteLength(r.body) >= Number(r.headers['content-length'] ?? 0)),
+          });
+          // No answer in time is allowed only while the hub still waits for a body it was promised.
+          if (res.status === undefined) return;
+          answered++;
+          assert.ok(
+            !/\bat .+\(.+:\d+:\d+\)|node:internal/.test(res.raw.toString('latin1')),
+            'no stack trace',
+          );
+          assert.ok(res.status < 500, `never a 5xx: ${res.status} ${res.body.slice(0, 200)}`);
+          // Every error is a problem (a HEAD answer has no body to carry it).
+          if (res.status >= 400 && m !== 'HEAD')
+            assertWellFormedError(res.status, res.headers['content-type'], res.body);
+        },
+      ),
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+    );
+    assert.ok(answered > NUM_RUNS / 2, `most requests answered: ${answered}`);
+    assert.equal((await fetch(`http://127.0.0.1:${fx.port}/healthz`)).status, 200);
+    await oracle.check(fx, auth, watched);
+  });
+});
