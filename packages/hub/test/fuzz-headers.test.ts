@@ -22,7 +22,7 @@ import {
 import { SseReader } from './support/sse-reader.js';
 import { assertWellFormedError, StreamOracle, type Watched } from './support/stream-oracle.js';
 
-const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 400);
+const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 
 const method = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('GET', 'POST', 'OPTIONS') },
