@@ -26,7 +26,7 @@ describe('bad inputs: header and request timeouts', () => {
   });
   after(() => fx.close());
 
-  test('slowloris headers (one byte every 50 ms) are cut by the header timeout', async () => {
+  test('slowloris headers (one byte every 50 ms), or none at all, are cut by the header timeout', async () => {
     const honest = await SseReader.open(`${fx.url}?match=*`);
     try {
       for (const request of [
@@ -42,6 +42,12 @@ describe('bad inputs: header and request timeouts', () => {
         assert.ok(res.elapsedMs < request.length * 50, 'before the headers could complete');
         if (res.status !== undefined) assertProblem(res, 'request_timeout');
       }
+      // A connection that never sends a byte is closed by the same timeout.
+      const idle = await rawExchange(fx.port, [], { timeoutMs: HEADERS_TIMEOUT + SLACK + 2000 });
+      assert.ok(
+        idle.closed && idle.elapsedMs <= HEADERS_TIMEOUT + SLACK,
+        `idle closed after ${idle.elapsedMs} ms`,
+      );
       // The stream was not affected and nothing was published.
       assert.equal(honest.events.length, 0);
       await fx.publish({ topic: 'https://example.com/t', data: 'after' });
