@@ -143,7 +143,7 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
       if (budget-- <= 0) break;
       // Replay applies the same rules as live: routing, and private only with a grant.
       if (!sub.wants(u) || !sub.canRead(u)) continue;
-      if (!sub.stream.write(u.frame)) return;
+      if (!sub.stream.write(u.chunk)) return;
       sent.add(u.id);
       ctx.metrics.replayedEvents++;
       // Flow control inside a page too: a page can be larger than the queue bound (and Node

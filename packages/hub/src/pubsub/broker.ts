@@ -1,3 +1,4 @@
+import { WriteCoalescer } from '../stream/write-coalescer.js';
 import type { Subscriber } from './subscriber.js';
 import { TopicIndex } from './topic-index.js';
 import type { Update } from './update.js';
@@ -8,6 +9,7 @@ export class Broker {
   readonly #subscribers = new Set<Subscriber>();
   readonly #perClient = new Map<string, number>();
   #epoch = 0;
+  readonly #coalescer = new WriteCoalescer();
 
   add(sub: Subscriber): void {
     this.#subscribers.add(sub);
@@ -27,11 +29,13 @@ export class Broker {
   /** Delivers the update's shared frame to every matching subscriber; returns how many got it. */
   dispatch(update: Update): number {
     const epoch = ++this.#epoch;
+    const coalescer = this.#coalescer;
+    coalescer.begin(update.chunk);
     let delivered = 0;
     this.#index.forEachMatch(update.topics, (sub) => {
       if (sub.mark === epoch) return;
       sub.mark = epoch;
-      if (sub.canRead(update) && sub.deliver(update)) delivered++;
+      if (sub.canRead(update) && sub.deliver(update, coalescer)) delivered++;
     });
     return delivered;
   }

@@ -1,5 +1,6 @@
 import { grants, type Principal } from '../auth/principal.js';
 import type { SseStream } from '../stream/sse-stream.js';
+import type { WriteCoalescer } from '../stream/write-coalescer.js';
 import type { Selector } from './selector.js';
 import type { Update } from './update.js';
 
@@ -50,9 +51,8 @@ export class Subscriber {
     return false;
   }
 
-  /** Called by the broker for updates whose topics match; false once the stream is gone. */
-  deliver(update: Update): boolean {
-    if (!this.canRead(update)) return true;
+  /** Called by the broker for matching updates it may read (canRead); false once the stream is gone. */
+  deliver(update: Update, coalescer: WriteCoalescer): boolean {
     if (this.#held !== null) {
       if (this.#held.length - this.#heldAt >= this.#heldLimit) {
         this.stream.close('slow_consumer');
@@ -62,7 +62,9 @@ export class Subscriber {
       return true;
     }
     if (this.#replayed?.has(update.id)) return true;
-    return this.stream.write(update.frame);
+    if (this.stream.closed) return false;
+    coalescer.enqueue(this.stream, update.chunk);
+    return true;
   }
 
   /** Starts holding live updates (before history is read). */
@@ -84,7 +86,7 @@ export class Subscriber {
     while (this.#heldAt < held.length) {
       const u = held[this.#heldAt++]!;
       if (replayed.has(u.id)) continue;
-      if (!this.stream.write(u.frame)) return;
+      if (!this.stream.write(u.chunk)) return;
       if (this.stream.blocked) await this.stream.whenWritable();
       if (this.stream.closed) return;
     }

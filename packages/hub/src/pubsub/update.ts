@@ -1,3 +1,4 @@
+import { chunkPayload, toChunk } from '../stream/chunk.js';
 import { encodeEvent } from '../stream/encode-event.js';
 
 /** What a publisher asked for, validated. */
@@ -18,10 +19,13 @@ export interface UpdateInit {
 export interface Update extends UpdateInit {
   /** The exact bytes of the SSE event, ending with the blank line that dispatches it. */
   readonly frame: Buffer;
+  /** The same bytes as one HTTP/1.1 chunk: what is written to every subscriber (`frame` is a view into it). */
+  readonly chunk: Buffer;
 }
 
 export function createUpdate(init: UpdateInit): Update {
-  return { ...init, frame: encodeEvent(init) };
+  const chunk = toChunk(encodeEvent(init));
+  return { ...init, frame: chunkPayload(chunk), chunk };
 }
 
 /** The JSON shape stores keep (no frame: it is rebuilt on load). */

@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { toChunk } from './chunk.js';
 import { encodeComment } from './encode-event.js';
 
 export type CloseReason =
@@ -21,7 +23,7 @@ export interface SseStreamOptions {
   readonly now?: () => number;
 }
 
-const HEARTBEAT = encodeComment();
+const HEARTBEAT = toChunk(encodeComment());
 
 /**
  * One SSE response. Frames are written as-is (they are encoded once per update and shared by
@@ -37,13 +39,16 @@ export class SseStream {
   readonly #onClose: (reason: CloseReason) => void;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
-  #blocked = false;
+  /** Blocked until open(): frames written before the headers wait in the queue. */
+  #blocked = true;
   #closed = false;
   #lastWrite = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #writeTimer: NodeJS.Timeout | undefined;
   #endTimer: NodeJS.Timeout | undefined;
   #endAt = Number.POSITIVE_INFINITY;
+  /** The socket, once headers are out: frames bypass ServerResponse. */
+  #sink: Socket | undefined;
 
   constructor(res: ServerResponse, opts: SseStreamOptions, onClose: (reason: CloseReason) => void) {
     this.#res = res;
@@ -52,8 +57,10 @@ export class SseStream {
     this.#onClose = onClose;
     res.on('close', () => this.#finish('client'));
     res.on('error', () => this.#finish('error'));
-    res.on('drain', () => this.#drain());
   }
+
+  /** Frames handed over by the WriteCoalescer during this tick, written together at its flush. */
+  readonly pending: Buffer[] = [];
 
   get closed(): boolean {
     return this.#closed;
@@ -66,16 +73,38 @@ export class SseStream {
 
   /** Sends the status line and headers now (so a client publishing on `open` cannot race us), then `preamble`. */
   open(headers: Record<string, string>, preamble?: Buffer): void {
+    const socket = this.#res.socket;
+    if (socket === null) {
+      this.#finish('client');
+      return;
+    }
     // Nagle would hold small frames for up to 40 ms waiting for an ACK.
-    this.#res.socket?.setNoDelay(true);
+    socket.setNoDelay(true);
     this.#res.writeHead(200, headers);
     this.#res.flushHeaders();
-    if (preamble !== undefined && preamble.length > 0) this.write(preamble);
+    if (!this.#res.chunkedEncoding) {
+      // Only chunked bodies can be written past ServerResponse (our chunks are pre-framed).
+      this.#finish('error');
+      this.#res.destroy();
+      return;
+    }
+    this.#sink = socket;
+    socket.on('drain', () => this.#drain());
+    const early = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#blocked = false;
+    if (preamble !== undefined && preamble.length > 0) this.write(toChunk(preamble));
     else this.#lastWrite = this.#now();
+    for (const chunk of early) this.write(chunk);
     this.#armHeartbeat(this.#opts.heartbeatMs);
   }
 
-  /** Writes (or queues) one frame; false when the stream is closed or was just dropped. */
+  /**
+   * Writes (or queues) bytes that are one or more complete HTTP chunks (`Update.chunk`, or
+   * `toChunk()` of a frame); false when the stream is closed or was just dropped. Written to the
+   * socket directly: ServerResponse would frame (and cork) every call again.
+   */
   write(frame: Buffer): boolean {
     if (this.#closed) return false;
     if (this.#blocked) {
@@ -91,7 +120,7 @@ export class SseStream {
       return true;
     }
     this.#lastWrite = this.#now();
-    if (!this.#res.write(frame)) this.#block();
+    if (!this.#sink!.write(frame)) this.#block();
     return true;
   }
 
@@ -99,15 +128,17 @@ export class SseStream {
   whenWritable(): Promise<void> {
     if (!this.#blocked || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
+      const sink = this.#sink!;
       const done = () => {
-        this.#res.off('drain', check);
+        sink.off('drain', check);
         this.#res.off('close', done);
         resolve();
       };
+      // Our own drain handler runs first (registered at open) and flushes the queue.
       const check = () => {
         if (!this.#blocked) done();
       };
-      this.#res.on('drain', check);
+      sink.on('drain', check);
       this.#res.on('close', done);
     });
   }
@@ -123,7 +154,7 @@ export class SseStream {
   }
 
   /**
-   * Ends the stream. A graceful end (lifetime, token, shutdown) finishes the chunked body, so
+   * Ends the stream. A graceful end (lifetime, token, shutdown) writes the terminating chunk, so
    * EventSource reconnects; a dropped slow consumer is destroyed, since its socket cannot drain.
    */
   close(reason: CloseReason): void {
@@ -166,7 +197,7 @@ export class SseStream {
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#lastWrite = this.#now();
-    if (this.#res.write(chunk)) this.#blocked = false;
+    if (this.#sink!.write(chunk)) this.#blocked = false;
     else this.#block();
   }
 

@@ -1,0 +1,17 @@
+/**
+ * HTTP/1.1 chunked transfer coding (RFC 9112 7.1): `<size in hex>CRLF<bytes>CRLF`. Frames are
+ * wrapped once, when an update is encoded; a run of chunks is itself a valid chunked body, so
+ * coalesced writes are plain concatenations and the stream still ends with a terminating chunk
+ * (a clean end, distinguishable from a reset).
+ */
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+export function toChunk(payload: Buffer): Buffer {
+  const head = Buffer.from(`${payload.length.toString(16)}\r\n`, 'latin1');
+  return Buffer.concat([head, payload, CRLF], head.length + payload.length + 2);
+}
+
+/** The payload inside a chunk made by toChunk (a view, no copy). */
+export function chunkPayload(chunk: Buffer): Buffer {
+  return chunk.subarray(chunk.indexOf(CRLF) + 2, chunk.length - 2);
+}
