@@ -40,6 +40,8 @@ export class Hub {
   readonly #metrics = new Metrics();
   readonly #fallback: HubOptions['fallback'];
   #shuttingDown = false;
+  /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
+  readonly #unused = new Set<Socket>();
 
   private constructor(options: HubOptions, authenticator: Authenticator) {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -101,6 +103,15 @@ export class Hub {
             : 'bad_request';
       socket.end(rawProblem(code));
     });
+    this.server.on('connection', (socket: Socket) => {
+      this.#unused.add(socket);
+      socket.once('close', () => this.#unused.delete(socket));
+    });
+    // Only events the hub already handles: a listener on checkContinue, upgrade or connect would
+    // change how Node answers those requests.
+    const used = (req: IncomingMessage) => this.#unused.delete(req.socket);
+    this.server.prependListener('request', used);
+    this.server.prependListener('checkExpectation', used);
     // Node answers an unknown `Expect` with a bare 417; RFC 9110 10.1.1 lets a server ignore it
     // instead, so such a request gets the same answer (and problem body) as without it.
     this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res));
@@ -168,6 +179,9 @@ export class Hub {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const sub of [...this.#broker.subscribers()]) sub.stream.close('shutdown');
     this.server.closeIdleConnections();
+    // A pre-connected socket that never sent a request (browsers and undici open them) would
+    // hold close() until the deadline: nothing is in flight on it, so it goes now.
+    for (const socket of this.#unused) socket.destroy();
     const deadline = setTimeout(() => this.server.closeAllConnections(), 5_000);
     deadline.unref();
     await closed;
