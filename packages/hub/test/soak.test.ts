@@ -1,0 +1,110 @@
+/**
+ * Issue 6, the soak in CI: `soak/run.ts` (what `npm run soak` runs) for about 40 s with 300
+ * subscribers against the real CLI, which must pass: no acknowledged update lost, duplicated or
+ * reordered for any subscriber that reads, RSS and descriptors bounded. And the same run with a
+ * loss injected must fail, so a passing soak means something. Longer runs: docs/soak.md.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, test } from 'node:test';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+interface SoakRun {
+  readonly code: number | null;
+  readonly output: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the result JSON is checked field by field below
+  readonly result: any;
+}
+
+/** Runs the soak as `npm run soak` does (on the CLI as built by `tsc -b`), bounded by `timeoutMs`. */
+async function soak(args: string[], timeoutMs: number): Promise<SoakRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-soak-test-'));
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=tidings-source',
+        '--import',
+        'tsx',
+        'soak/run.ts',
+        '--no-build',
+        '--results-dir',
+        dir,
+        ...args,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    clearTimeout(timer);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    const result = files.length === 1 ? JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) : undefined;
+    return { code, output, result };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('soak', () => {
+  test('300 subscribers, 200 publishes/s for 36 s: nothing lost, RSS and descriptors bounded', {
+    timeout: 180_000,
+  }, async (t) => {
+    const run = await soak(
+      [
+        '--minutes',
+        '0.6',
+        '--subscribers',
+        '300',
+        '--sample',
+        '3',
+        '--max-lifetime',
+        '25s',
+        '--history',
+        '2000',
+      ],
+      170_000,
+    );
+    const r = run.result;
+    assert.ok(r !== undefined, `a result was written:\n${run.output.slice(-3000)}`);
+    t.diagnostic(run.output.slice(run.output.indexOf('\nsubscribers ')).trim());
+    assert.deepEqual(r.failures, [], run.output.slice(-3000));
+    assert.equal(r.pass, true);
+    assert.equal(run.code, 0);
+    // Every part of the run happened, so the pass covers it.
+    for (const kind of ['honest', 'slow', 'silent', 'churn']) assert.ok(r.subscribers[kind] > 0, kind);
+    assert.deepEqual(r.losses, { honest: 0, slow: 0, churn: 0 });
+    assert.ok(r.publish.acked >= 200 * 36 * 0.8, `published ${r.publish.acked}`);
+    assert.ok(r.latency.count > 10_000, `live deliveries measured: ${r.latency.count}`);
+    const last = r.samples.at(-1);
+    assert.ok(
+      last.dropped.slow_consumer + last.dropped.write_timeout > 0,
+      'never-reading subscribers were dropped',
+    );
+    assert.ok(last.dropped.lifetime > 0, 'streams reached their maximum lifetime and resumed');
+    assert.ok(r.clients.connects > 600, `reconnects: ${r.clients.connects} connections`);
+    assert.ok(r.samples.length >= 10, `${r.samples.length} samples`);
+    assert.ok(r.afterClose.fds <= r.idle.fds + 4, 'descriptors back to idle');
+  });
+
+  test('the same soak with one update ignored by one subscriber fails', { timeout: 120_000 }, async () => {
+    const run = await soak(
+      ['--minutes', '0.15', '--subscribers', '40', '--sample', '2', '--inject-loss'],
+      110_000,
+    );
+    assert.equal(run.code, 1, run.output.slice(-2000));
+    assert.equal(run.result?.pass, false);
+    assert.deepEqual(run.result.losses, { honest: 1, slow: 0, churn: 0 });
+    assert.match(run.output, /1 acknowledged updates lost, duplicated or reordered/);
+  });
+});

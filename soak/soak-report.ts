@@ -1,0 +1,169 @@
+import type { Growth } from './growth.js';
+import type { Violation } from './sequence-check.js';
+import type { SoakOptions } from './soak-options.js';
+import type { SubscriberKind } from './soak-subscriber.js';
+
+/** One sample: the hub's process and /metrics, the clients' view of the last interval. */
+export interface Sample {
+  /** ms since publishing started. */
+  readonly t: number;
+  readonly phase: 'publishing' | 'quiesce';
+  readonly rssMB: number;
+  readonly rssAnonMB: number;
+  readonly heapMB: number;
+  readonly fds: number;
+  readonly cpuPct: number;
+  readonly loopP50Ms: number;
+  readonly loopP99Ms: number;
+  readonly loopMaxMs: number;
+  /** Live delivery latency of honest subscribers over the interval. */
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly latencyMaxMs: number;
+  readonly latencyCount: number;
+  readonly publishP99Ms: number;
+  readonly subscribers: number;
+  readonly clientSockets: number;
+  readonly eventsPerSecond: number;
+  /** Cumulative drops by the hub, by reason. */
+  readonly dropped: {
+    readonly slow_consumer: number;
+    readonly write_timeout: number;
+    readonly lifetime: number;
+  };
+  readonly acked: number;
+  /** The load generator's own event-loop delay: when high, latencies are partly the client's. */
+  readonly clientLoopP99Ms: number;
+  /** The machine's 1-minute load average: other work on a shared machine shows up here. */
+  readonly load1: number;
+}
+
+export interface SoakResult {
+  readonly pass: boolean;
+  readonly failures: readonly string[];
+  readonly startedAt: string;
+  readonly options: SoakOptions;
+  readonly hubArgs: readonly string[];
+  readonly machine: { readonly node: string; readonly cpus: number };
+  readonly git: { readonly head: string; readonly modified: readonly string[] };
+  readonly subscribers: Record<SubscriberKind, number>;
+  readonly idle: { readonly rssMB: number; readonly fds: number };
+  readonly afterClose: { readonly rssMB: number; readonly fds: number; readonly subscribers: number };
+  readonly rss: Growth;
+  readonly fds: Growth;
+  readonly latency: {
+    readonly count: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly p999Ms: number;
+    readonly maxMs: number;
+  };
+  readonly publish: {
+    readonly acked: number;
+    readonly failed: number;
+    readonly failures: Record<string, number>;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    readonly worstScheduleLagMs: number;
+  };
+  readonly clients: {
+    readonly connects: number;
+    readonly gracefulEnds: number;
+    readonly resets: number;
+    readonly clientCloses: number;
+    readonly refused: Record<string, number>;
+    readonly headTimeouts: number;
+    readonly events: number;
+  };
+  readonly losses: Record<string, number>;
+  readonly violationExamples: readonly (Violation & { readonly subscriber: string })[];
+  readonly quiesceMs: number;
+  readonly hubLog: { readonly levels: Record<string, number>; readonly notable: readonly string[] };
+  readonly samples: readonly Sample[];
+}
+
+const COLUMNS: [string, number, (s: Sample) => string][] = [
+  ['t(s)', 6, (s) => `${Math.round(s.t / 1000)}${s.phase === 'quiesce' ? 'q' : ''}`],
+  ['rss MB', 7, (s) => s.rssMB.toFixed(0)],
+  ['anon', 5, (s) => s.rssAnonMB.toFixed(0)],
+  ['heap', 5, (s) => s.heapMB.toFixed(0)],
+  ['fds', 6, (s) => String(s.fds)],
+  ['cpu%', 5, (s) => String(s.cpuPct)],
+  ['loop p99', 9, (s) => s.loopP99Ms.toFixed(1)],
+  ['loop max', 9, (s) => s.loopMaxMs.toFixed(1)],
+  ['lat p50', 8, (s) => s.latencyP50Ms.toFixed(1)],
+  ['lat p99', 8, (s) => s.latencyP99Ms.toFixed(1)],
+  ['lat max', 8, (s) => s.latencyMaxMs.toFixed(0)],
+  ['pub p99', 8, (s) => s.publishP99Ms.toFixed(1)],
+  ['subs', 6, (s) => String(s.subscribers)],
+  ['ev/s', 7, (s) => String(s.eventsPerSecond)],
+  ['slow', 5, (s) => String(s.dropped.slow_consumer)],
+  ['wtime', 6, (s) => String(s.dropped.write_timeout)],
+  ['life', 6, (s) => String(s.dropped.lifetime)],
+  ['cli p99', 8, (s) => s.clientLoopP99Ms.toFixed(0)],
+  ['load', 5, (s) => s.load1.toFixed(1)],
+];
+
+export function printSample(s: Sample, header: boolean): void {
+  if (header) console.log(COLUMNS.map(([name, w]) => name.padStart(w)).join(' '));
+  console.log(COLUMNS.map(([, w, f]) => f(s).padStart(w)).join(' '));
+}
+
+/** The figures docs/soak.md quotes. */
+export function printSummary(r: SoakResult): void {
+  const pub = r.samples.filter((s) => s.phase === 'publishing');
+  const first = pub[0];
+  const last = pub.at(-1);
+  const max = (f: (s: Sample) => number) => Math.max(...pub.map(f));
+  const rows: [string, string][] = [
+    [
+      'subscribers',
+      Object.entries(r.subscribers)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', '),
+    ],
+    ['publishes acknowledged / failed', `${r.publish.acked} / ${r.publish.failed}`],
+    [
+      'hub RSS MB: idle, first sample, last, max',
+      `${r.idle.rssMB}, ${first?.rssMB}, ${last?.rssMB}, ${max((s) => s.rssMB)}`,
+    ],
+    [
+      'hub RSS MB: 1st half vs 2nd half median (allowed)',
+      `${r.rss.firstHalf} vs ${r.rss.secondHalf} (${r.rss.allowed.toFixed(0)}), slope ${r.rss.slopePerMinute.toFixed(1)} MB/min`,
+    ],
+    [
+      'hub fds: idle, first, last, max, after close',
+      `${r.idle.fds}, ${first?.fds}, ${last?.fds}, ${max((s) => s.fds)}, ${r.afterClose.fds}`,
+    ],
+    [
+      'hub fds: 1st half vs 2nd half median (allowed)',
+      `${r.fds.firstHalf} vs ${r.fds.secondHalf} (${r.fds.allowed.toFixed(0)})`,
+    ],
+    ['hub CPU % (mean)', (pub.reduce((a, s) => a + s.cpuPct, 0) / Math.max(1, pub.length)).toFixed(0)],
+    ['event-loop delay ms: worst p99, worst max', `${max((s) => s.loopP99Ms)}, ${max((s) => s.loopMaxMs)}`],
+    [
+      'delivery latency ms (honest, live): p50, p99, p99.9, max',
+      `${r.latency.p50Ms}, ${r.latency.p99Ms}, ${r.latency.p999Ms}, ${r.latency.maxMs} (${r.latency.count} events)`,
+    ],
+    ['publish round trip ms: p50, p99, max', `${r.publish.p50Ms}, ${r.publish.p99Ms}, ${r.publish.maxMs}`],
+    [
+      'dropped by the hub: slow_consumer, write_timeout, lifetime',
+      last === undefined
+        ? '-'
+        : `${r.samples.at(-1)?.dropped.slow_consumer}, ${r.samples.at(-1)?.dropped.write_timeout}, ${r.samples.at(-1)?.dropped.lifetime}`,
+    ],
+    [
+      'client connections, hub ends: chunked terminator / connection close, own closes',
+      `${r.clients.connects}, ${r.clients.gracefulEnds}, ${r.clients.resets}, ${r.clients.clientCloses}`,
+    ],
+    [
+      'lost/duplicated/reordered: honest, slow, churn',
+      `${r.losses.honest}, ${r.losses.slow}, ${r.losses.churn}`,
+    ],
+    ['caught up after publishing stopped in', `${(r.quiesceMs / 1000).toFixed(1)} s`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  console.log('');
+  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+}
