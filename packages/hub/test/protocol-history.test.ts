@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import type { HubOptions } from '@tidings/hub';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type Engine, type HubOptions, LmdbStore, LocalEngine, MemoryStore } from '@tidings/hub';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
+import { JitteryStore } from './support/jittery-store.js';
 import { SseReader } from './support/sse-reader.js';
 
 /**
@@ -15,6 +19,23 @@ import { SseReader } from './support/sse-reader.js';
 const TOPIC = 'https://example.com/history';
 const OTHER = 'https://example.com/elsewhere';
 const SUB = `match=${encodeURIComponent(TOPIC)}`;
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+/**
+ * The stores the seam is checked against: the in-memory one (answers within the tick), the same
+ * behind random real delays (replay interleaves with live dispatch), and the durable LMDB store.
+ */
+const STORES: Record<string, () => Promise<Engine>> = {
+  memory: async () => new LocalEngine(new MemoryStore()),
+  'jittery memory': async () => new LocalEngine(new JitteryStore(new MemoryStore())),
+  lmdb: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidings-history-'));
+    dirs.push(dir);
+    return new LocalEngine(new LmdbStore({ dir }));
+  },
+};
 
 async function withHub(options: HubOptions, fn: (fx: HubFixture) => Promise<void>): Promise<void> {
   const fx = await startHub(options);
@@ -69,9 +90,15 @@ async function seedHistory(fx: HubFixture, n: number): Promise<{ all: string[]; 
 }
 
 describe('resume from every position of a history', () => {
-  for (const pageSize of [3, 500]) {
-    test(`replay page size ${pageSize}: exactly what follows, then live, no duplicate`, async () => {
-      await withHub({ limits: { replayPageSize: pageSize } }, async (fx) => {
+  for (const [store, pageSize] of [
+    ['memory', 3],
+    ['memory', 500],
+    ['jittery memory', 3],
+    ['lmdb', 4],
+  ] as const) {
+    test(`${store} store, replay page size ${pageSize}: exactly what follows, then live, no duplicate`, async () => {
+      const engine = await STORES[store]!();
+      await withHub({ engine, limits: { replayPageSize: pageSize } }, async (fx) => {
         const N = 45;
         const { all, visible } = await seedHistory(fx, N);
         const hows: How[] = ['header', 'lastEventID', 'last_event_id'];
@@ -238,56 +265,60 @@ describe('Mercure-Last-Event-ID', () => {
 });
 
 describe('resume while publishes are in flight', () => {
-  test('no gap and no duplicate at the seam between replay and live', async () => {
-    await withHub({ limits: { replayPageSize: 3 } }, async (fx) => {
-      // A live subscriber from the very start sees the hub's one total order.
-      const reference = await SseReader.open(`${fx.url}?${SUB}`);
-      const resumers: { from: string; reader: SseReader }[] = [];
-      const acked: string[] = [];
-      const publishers = 4;
-      const perPublisher = 60;
-      let publishing = true;
-      try {
-        const publish = async (p: number) => {
-          for (let k = 0; k < perPublisher; k++) {
-            acked.push(await publishOk(fx, { topic: TOPIC, data: `p${p} k${k}`, id: `c-${p}-${k}` }));
-          }
-        };
-        const resumeMeanwhile = async () => {
-          // Resume from the latest acknowledged id (it is in history), from earlier ones, and from earliest.
-          while (publishing) {
-            const from =
-              acked.length === 0
-                ? 'earliest'
-                : resumers.length % 4 === 3
+  for (const store of Object.keys(STORES)) {
+    test(`${store} store: no gap and no duplicate at the seam between replay and live`, async () => {
+      const engine = await STORES[store]!();
+      await withHub({ engine, limits: { replayPageSize: 3 } }, async (fx) => {
+        // A live subscriber from the very start sees the hub's one total order.
+        const reference = await SseReader.open(`${fx.url}?${SUB}`);
+        const resumers: { from: string; reader: SseReader }[] = [];
+        const acked: string[] = [];
+        const publishers = 4;
+        // LMDB acknowledges after a durable commit: fewer updates keep the test quick.
+        const perPublisher = store === 'lmdb' ? 20 : 60;
+        let publishing = true;
+        try {
+          const publish = async (p: number) => {
+            for (let k = 0; k < perPublisher; k++) {
+              acked.push(await publishOk(fx, { topic: TOPIC, data: `p${p} k${k}`, id: `c-${p}-${k}` }));
+            }
+          };
+          const resumeMeanwhile = async () => {
+            // Resume from the latest acknowledged id (it is in history), from earlier ones, and from earliest.
+            while (publishing) {
+              const from =
+                acked.length === 0
                   ? 'earliest'
-                  : acked[Math.max(0, acked.length - 1 - (resumers.length % 3) * 7)]!;
-            resumers.push({
-              from,
-              reader: await resume(fx, from, resumers.length % 2 ? 'header' : 'lastEventID'),
-            });
-            await new Promise((r) => setImmediate(r));
+                  : resumers.length % 4 === 3
+                    ? 'earliest'
+                    : acked[Math.max(0, acked.length - 1 - (resumers.length % 3) * 7)]!;
+              resumers.push({
+                from,
+                reader: await resume(fx, from, resumers.length % 2 ? 'header' : 'lastEventID'),
+              });
+              await new Promise((r) => setImmediate(r));
+            }
+          };
+          const meanwhile = resumeMeanwhile();
+          await Promise.all(Array.from({ length: publishers }, (_, p) => publish(p)));
+          publishing = false;
+          await meanwhile;
+          const last = await publishOk(fx, { topic: TOPIC, data: 'the end', id: 'the-end' });
+          const order = (await reference.waitForId(last)).map((e) => e.id!);
+          assert.equal(order.length, publishers * perPublisher);
+          assert.equal(new Set(order).size, order.length);
+          assert.ok(resumers.length >= 10, `only ${resumers.length} resumes overlapped the publishes`);
+          for (const { from, reader } of resumers) {
+            const got = (await reader.waitForId(last)).map((e) => e.id!);
+            const want = from === 'earliest' ? order : order.slice(order.indexOf(from) + 1);
+            assert.deepEqual(got, want, `resume from ${from}`);
+            assert.equal(continuesFrom(reader).mercure, from);
           }
-        };
-        const meanwhile = resumeMeanwhile();
-        await Promise.all(Array.from({ length: publishers }, (_, p) => publish(p)));
-        publishing = false;
-        await meanwhile;
-        const last = await publishOk(fx, { topic: TOPIC, data: 'the end', id: 'the-end' });
-        const order = (await reference.waitForId(last)).map((e) => e.id!);
-        assert.equal(order.length, publishers * perPublisher);
-        assert.equal(new Set(order).size, order.length);
-        assert.ok(resumers.length >= 10, `only ${resumers.length} resumes overlapped the publishes`);
-        for (const { from, reader } of resumers) {
-          const got = (await reader.waitForId(last)).map((e) => e.id!);
-          const want = from === 'earliest' ? order : order.slice(order.indexOf(from) + 1);
-          assert.deepEqual(got, want, `resume from ${from}`);
-          assert.equal(continuesFrom(reader).mercure, from);
+        } finally {
+          reference.close();
+          for (const { reader } of resumers) reader.close();
         }
-      } finally {
-        reference.close();
-        for (const { reader } of resumers) reader.close();
-      }
+      });
     });
-  });
+  }
 });
