@@ -81,13 +81,14 @@ describe('a successful publish', () => {
     const raw = await RawSseReader.open(`${fx.url}?match=*`);
     try {
       const answered: string[] = [];
-      for (const fields of [
+      const publishes: Record<string, string | string[]>[] = [
         { topic: TOPIC },
         { topic: TOPIC, data: 'd' },
         { topic: TOPIC, data: 'd', id: 'chosen' },
         { topic: TOPIC, data: 'd', type: 'typed' },
         { topic: [TOPIC, 'https://example.com/alternate'], data: 'two topics' },
-      ]) {
+      ];
+      for (const fields of publishes) {
         const res = await fx.publish(fields);
         assert.equal(res.status, 200);
         answered.push(res.body);

@@ -52,7 +52,12 @@ describe('response headers', () => {
 
   test('headers arrive before any event, with and without Last-Event-ID, while nothing is published', async () => {
     await withHub({}, async (fx) => {
-      for (const headers of [{}, { 'Last-Event-ID': 'unknown-id' }, { 'Last-Event-ID': 'earliest' }]) {
+      const variants: Record<string, string>[] = [
+        {},
+        { 'Last-Event-ID': 'unknown-id' },
+        { 'Last-Event-ID': 'earliest' },
+      ];
+      for (const headers of variants) {
         const started = Date.now();
         const raw = await RawSseReader.open(sub(fx), headers);
         try {
