@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
 import { atClaims, nowSeconds, SECRET, SUBSCRIBER_SECRET, sign } from './auth-fixtures.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { SseReader } from './support/sse-reader.js';
@@ -317,6 +318,37 @@ describe('publishers', () => {
     ]) {
       const res = await fx.publish({ topic: A, data: 'allowed' }, { Authorization: `Bearer ${token}` });
       assert.equal(res.status, 200, res.body);
+    }
+  });
+});
+
+describe('0.x authorization query parameter', () => {
+  test('is never written to the logs, however the parameter name is spelled', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
+    const logged = await startHub({ subscriberKeys: [SUBSCRIBER_SECRET], anonymous: true, logger });
+    try {
+      const token = await subscriberToken(legacyClaims(['*']), null);
+      // Each request fails (unknown match parameter, or a token refused), so the hub logs its URL.
+      const queries = [
+        `authorization=${token}&matchFoo=1`,
+        `access_token=${token}&matchFoo=1`,
+        `%61uthorization=${token}&matchFoo=1`,
+        `access%5Ftoken=${token}&matchFoo=1`,
+        `match=*&authorization=${token}x`,
+        `match=*&%61ccess_token=${token}x`,
+      ];
+      for (const query of queries) {
+        const before = lines.length;
+        const res = await fetch(`${logged.url}?${query}`);
+        assert.ok(res.status === 400 || res.status === 401, `${query}: ${res.status}`);
+        await res.body?.cancel();
+        const written = lines.slice(before).join('');
+        assert.match(written, /well-known\/mercure\?/, `nothing logged for ${query}`);
+        assert.ok(!written.includes(token.split('.')[2]!), `token logged: ${written}`);
+      }
+    } finally {
+      await logged.close();
     }
   });
 });
