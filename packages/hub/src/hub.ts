@@ -6,6 +6,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/principal.js';
 import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
 import { HubError, isHubError } from './errors.js';
+import { ConnectionWatch } from './http/connection-watch.js';
 import { CorsPolicy } from './http/cors.js';
 import { Metrics } from './http/metrics.js';
 import { rawProblem, sendProblem } from './http/problem.js';
@@ -46,7 +47,8 @@ export class Hub {
   private constructor(options: HubOptions, authenticator: Authenticator) {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     // File descriptors are never exhausted by streams: past this cap they are answered 503.
-    limits.maxSubscribers = Math.min(limits.maxSubscribers, streamsAllowedBy(descriptorHeadroom()));
+    const headroom = descriptorHeadroom();
+    limits.maxSubscribers = Math.min(limits.maxSubscribers, streamsAllowedBy(headroom));
     const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.engine = options.engine ?? new LocalEngine(new MemoryStore({ size: options.historySize ?? 1000 }));
@@ -103,9 +105,12 @@ export class Hub {
             : 'bad_request';
       socket.end(rawProblem(code));
     });
+    // Other connections (idle, publishes) can still exhaust descriptors: warn when they do.
+    const watch = new ConnectionWatch(headroom, this.logger, now);
     this.server.on('connection', (socket: Socket) => {
       this.#unused.add(socket);
       socket.once('close', () => this.#unused.delete(socket));
+      watch.track(socket);
     });
     // Only events the hub already handles: a listener on checkContinue, upgrade or connect would
     // change how Node answers those requests.
