@@ -160,7 +160,17 @@ export class SseStream {
   close(reason: CloseReason): void {
     if (this.#closed) return;
     if (reason === 'slow_consumer' || reason === 'write_timeout' || reason === 'error') this.#res.destroy();
-    else this.#res.end();
+    else {
+      this.#res.end();
+      // The terminating chunk waits behind what the socket holds: a client that never reads
+      // would keep the connection, and its descriptor, forever and outside every subscriber
+      // cap. It gets the write timeout to take it, like any blocked write.
+      if (this.#blocked) {
+        const linger = setTimeout(() => this.#res.destroy(), this.#opts.writeTimeoutMs || 30_000);
+        linger.unref();
+        this.#res.once('close', () => clearTimeout(linger));
+      }
+    }
     this.#finish(reason);
   }
 

@@ -39,8 +39,9 @@ export interface PacedReaderOptions {
 export class PacedReader {
   readonly events: PacedEvent[] = [];
   readonly ends: ConnectionEnd[] = [];
-  /** Statuses of every connection's answer, in order. */
+  /** Statuses of every connection's answer, in order, and their headers (lower-case names). */
   readonly statuses: (number | undefined)[] = [];
+  readonly heads: Record<string, string>[] = [];
   readonly #port: number;
   readonly #path: string;
   readonly #opts: PacedReaderOptions;
@@ -130,7 +131,10 @@ export class PacedReader {
           if (eol === -1) return;
           const size = Number.parseInt(body.subarray(0, eol).toString('latin1'), 16);
           if (size === 0) {
+            // The response is over: like EventSource, close and reconnect now (not when the
+            // server's keep-alive timeout closes the idle connection).
             graceful = true;
+            socket.destroy();
             return;
           }
           if (body.length < eol + 2 + size + 2) return;
@@ -163,6 +167,7 @@ export class PacedReader {
         if (end === -1) return;
         head = parseResponse(raw.subarray(0, end + 4), false, 0);
         this.statuses[connection] = head.status;
+        this.heads[connection] = head.headers;
         resolveHead();
         if (paced) {
           // From now on, one chunk per tick of the pacer.
