@@ -1,0 +1,74 @@
+// Tidings itself: the built CLI (`npx tsc -b` first), anonymous subscribers, no publisher key,
+// so publishing needs no token. Skipped with a message when the CLI is not built or not runnable.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Extra node flags for the server, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const nodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/hub/dist/src/cli/main.js', import.meta.url));
+const BUILD_TIMEOUT_MS = 300_000;
+
+export const tidings = {
+  name: 'tidings',
+  describe: 'Tidings hub (this repo)',
+
+  prepare({ build }) {
+    if (build) {
+      const r = spawnSync('npx', ['tsc', '-b'], { cwd: ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+      if (r.status !== 0) {
+        const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 5).join('\n      ');
+        // tsc -b may still have emitted the hub when another package fails: carry on if the CLI exists.
+        if (!existsSync(CLI)) return { skip: `npx tsc -b failed and ${CLI} is missing:\n      ${out}` };
+        process.stderr.write(
+          `  tidings: npx tsc -b reported errors, using the emitted CLI anyway:\n      ${out}\n`,
+        );
+      }
+    }
+    if (!existsSync(CLI)) return { skip: `the hub CLI is not built yet (${CLI} missing)` };
+    return {};
+  },
+
+  // The brief's command line plus what a benchmark needs: in-memory history like nchan's message
+  // buffer (BENCH_TIDINGS_TRANSPORT=lmdb for the durable default, its data in the run's temp dir),
+  // no publish rate limit and no per-address stream cap (every subscriber comes from 127.0.0.1),
+  // and warnings only (nginx runs with access_log off). BENCH_TIDINGS_ARGS appends more flags.
+  command: ({ host, port, dir }) => ({
+    cmd: process.execPath,
+    args: [
+      ...nodeArgs(),
+      CLI,
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      host,
+      '--anonymous',
+      '--history-size',
+      '1000',
+      '--transport',
+      process.env.BENCH_TIDINGS_TRANSPORT ?? 'memory',
+      '--data-dir',
+      join(dir, 'tidings-data'),
+      '--publish-rate',
+      '0',
+      '--max-subscribers',
+      '1000000',
+      '--max-subscribers-per-client',
+      '1000000',
+      '--log-level',
+      'warn',
+      ...(process.env.BENCH_TIDINGS_ARGS ?? '').split(' ').filter(Boolean),
+    ],
+    cwd: ROOT,
+  }),
+
+  subscribePath: (topic) => `/.well-known/mercure?match=${encodeURIComponent(topic)}`,
+  publish: (topic) => ({
+    path: '/.well-known/mercure',
+    contentType: 'application/x-www-form-urlencoded',
+    bodyPrefix: `topic=${encodeURIComponent(topic)}&data=`,
+  }),
+};
