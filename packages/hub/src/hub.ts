@@ -29,6 +29,7 @@ import { MemoryStore } from './store/memory-store.js';
 
 const HUB_PATH = '/.well-known/mercure';
 const DEFAULT_HUB_URL = `http://localhost${HUB_PATH}`;
+const METADATA_PATH = `/.well-known/oauth-protected-resource${HUB_PATH}`;
 
 /** A Mercure hub: an HTTP server, a broker, an engine. */
 export class Hub {
@@ -40,6 +41,7 @@ export class Hub {
   readonly #registry = new SubscriptionRegistry();
   readonly #metrics = new Metrics();
   readonly #fallback: HubOptions['fallback'];
+  readonly #metadata: Record<string, unknown>;
   #shuttingDown = false;
   /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
   readonly #unused = new Set<Socket>();
@@ -53,6 +55,13 @@ export class Hub {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.engine = options.engine ?? new LocalEngine(new MemoryStore({ size: options.historySize ?? 1000 }));
     this.#fallback = options.fallback;
+    this.#metadata = {
+      resource: options.jwtAudience ?? hubUrl,
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: true,
+      mercure_version: 8,
+      ...(options.jwtIssuer !== undefined && { authorization_servers: [options.jwtIssuer] }),
+    };
     const now = options.now ?? Date.now;
     const corsOrigins = options.corsOrigins ?? [];
     this.#ctx = {
@@ -254,6 +263,14 @@ export class Hub {
       if (method === 'GET') return handleSubscriptions;
       if (method === 'OPTIONS') return async (ctx) => ctx.cors.preflight(req, res);
       return methodNotAllowed('GET, OPTIONS');
+    }
+    if (path === METADATA_PATH) {
+      // RFC 9728 protected resource metadata, at the path derived from the hub URL (Mercure "Discovery").
+      return async () => {
+        const body = JSON.stringify(this.#metadata);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' });
+        res.end(body);
+      };
     }
     if (path === '/healthz') return async () => plain(res, 200, 'ok\n');
     if (path === '/readyz') {

@@ -133,3 +133,24 @@ describe('Active Subscriptions (Mercure "Active Subscriptions")', () => {
     s1.close();
   });
 });
+
+describe('discovery (Mercure "Protected Resource Metadata")', () => {
+  it('serves RFC 9728 metadata at the path derived from the hub URL', async () => {
+    const h = await startHub({ jwtAudience: 'https://hub.example', jwtIssuer: 'https://issuer.example' });
+    try {
+      const res = await fetch(
+        `http://127.0.0.1:${h.port}/.well-known/oauth-protected-resource/.well-known/mercure`,
+      );
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), {
+        resource: 'https://hub.example',
+        bearer_methods_supported: ['header', 'query'],
+        mercure_cookie: true,
+        mercure_version: 8,
+        authorization_servers: ['https://issuer.example'],
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});
