@@ -95,10 +95,11 @@ function allowedHeaders(r: RawResponse): string[] {
   return (r.headers['access-control-allow-headers'] ?? '').split(',').map((h) => h.trim().toLowerCase());
 }
 
-for (const [label, corsOrigins] of [
+const configurations: [string, readonly string[]][] = [
   ['an allowlist', [APP]],
   ['an allowlist with *', ['*', APP]],
-] as const) {
+];
+for (const [label, corsOrigins] of configurations) {
   describe(`bad inputs: CORS with ${label}`, () => {
     let fx: HubFixture;
     before(async () => {

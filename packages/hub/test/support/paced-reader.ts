@@ -111,7 +111,7 @@ export class PacedReader {
         ...(this.#opts.localAddress !== undefined && { localAddress: this.#opts.localAddress }),
       });
       this.#socket = socket;
-      const headers = { Accept: 'text/event-stream', ...this.#opts.headers };
+      const headers: Record<string, string> = { Accept: 'text/event-stream', ...this.#opts.headers };
       if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
       socket.write(
         `GET ${this.#path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
