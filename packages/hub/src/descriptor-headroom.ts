@@ -15,11 +15,13 @@ export function descriptorHeadroom(): number | undefined {
 }
 
 /**
- * The most streams the descriptors allow. A tenth of them (at least 16) stays free, so that past
- * the cap connections are still accepted and answered 503 with Retry-After, publishes and
- * /healthz still get through, and libuv never has to reset connections on EMFILE.
+ * The most streams the descriptors allow. A reserve stays free (a twentieth, at least 16 and at
+ * most 256), so that past the cap connections are still accepted and answered 503 with
+ * Retry-After, publishes and /healthz still get through, and libuv never has to reset
+ * connections on EMFILE. 256 spare descriptors absorb an accept burst; a larger reserve would
+ * only cost streams (20,000 descriptors allow 19,7xx streams).
  */
 export function streamsAllowedBy(headroom: number | undefined): number {
   if (headroom === undefined) return Number.POSITIVE_INFINITY;
-  return Math.max(1, headroom - Math.max(16, Math.ceil(headroom / 10)));
+  return Math.max(1, headroom - Math.min(256, Math.max(16, Math.ceil(headroom / 20))));
 }
