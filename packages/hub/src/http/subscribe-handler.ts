@@ -16,6 +16,8 @@ import { selectorsFromQuery } from './selectors-from-query.js';
 
 /** How long replayed ids are remembered to skip a late live copy (ms). */
 const REPLAY_GRACE_MS = 30_000;
+/** Replayed events are written in batches of about this many bytes. */
+const REPLAY_WRITE_BYTES = 64 * 1024;
 
 /**
  * GET /.well-known/mercure: an SSE stream of the updates matching the selectors.
@@ -136,6 +138,21 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
   const sent = new Set<string>();
   let page: HistoryRead = first;
   let budget = ctx.limits.maxReplay;
+  // Replayed chunks go out in writes of about REPLAY_WRITE_BYTES (one syscall, not one per
+  // event), each waiting for the previous one to drain: a page can be larger than the queue
+  // bound, and writing it at once would drop a resuming subscriber as a slow consumer, again on
+  // every reconnect.
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<boolean> => {
+    if (batch.length === 0) return !sub.stream.closed;
+    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    if (!sub.stream.write(bytes)) return false;
+    if (sub.stream.blocked) await sub.stream.whenWritable();
+    return !sub.stream.closed;
+  };
   for (;;) {
     let last: string | undefined;
     for (const u of page.updates) {
@@ -143,15 +160,13 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
       if (budget-- <= 0) break;
       // Replay applies the same rules as live: routing, and private only with a grant.
       if (!sub.wants(u) || !sub.canRead(u)) continue;
-      if (!sub.stream.write(u.chunk)) return;
+      batch.push(u.chunk);
+      batchBytes += u.chunk.length;
       sent.add(u.id);
       ctx.metrics.replayedEvents++;
-      // Flow control inside a page too: a page can be larger than the queue bound (and Node
-      // corks a response until the next tick), so writing it at once would drop a resuming
-      // subscriber as a slow consumer, again on every reconnect.
-      if (sub.stream.blocked) await sub.stream.whenWritable();
-      if (sub.stream.closed) return;
+      if (batchBytes >= REPLAY_WRITE_BYTES && !(await flush())) return;
     }
+    if (!(await flush())) return;
     if (!page.more || last === undefined || budget <= 0 || sub.stream.closed) break;
     await sub.stream.whenWritable();
     try {

@@ -45,6 +45,29 @@ export function toRecord(u: UpdateInit): UpdateRecord {
   return r;
 }
 
+/**
+ * An update read back from a store. Its frame is encoded on first use: a resume reads whole
+ * pages of history and skips most of them (other topics), and encoding all of them made a
+ * reconnect storm cost seconds of CPU.
+ */
 export function fromRecord(r: UpdateRecord): Update {
-  return createUpdate(r);
+  let chunk: Buffer | undefined;
+  const encoded = () => {
+    chunk ??= toChunk(encodeEvent(r));
+    return chunk;
+  };
+  return {
+    topics: r.topics,
+    data: r.data,
+    private: r.private,
+    id: r.id,
+    type: r.type,
+    retry: r.retry,
+    get chunk() {
+      return encoded();
+    },
+    get frame() {
+      return chunkPayload(encoded());
+    },
+  };
 }
