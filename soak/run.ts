@@ -152,12 +152,20 @@ try {
   let lastCpu = hub.sample().cpuSeconds;
   let lastT = t0;
   let lastEvents = stats.events;
+  let lastClientCpu = process.cpuUsage();
+  let metricsTimeouts = 0;
   let phase: Sample['phase'] = 'publishing';
   const takeSample = async (): Promise<void> => {
     if (hub === undefined || !hub.alive) return;
     const p = hub.sample();
-    const m = await hub.metrics();
+    // A hub too busy to answer /metrics in 10 s is a finding, not a reason to stop sampling.
+    const m = await hub.metrics().catch((err: unknown) => {
+      metricsTimeouts++;
+      console.log(`soak: /metrics: ${(err as Error).message}`);
+      return new Map<string, number>();
+    });
     const t = now();
+    const cpuNow = process.cpuUsage();
     const sample: Sample = {
       t: Math.round(t - t0),
       phase,
@@ -185,7 +193,12 @@ try {
       acked: ledger.acked,
       clientLoopP99Ms: round(clientLoop.percentile(99) / 1e6),
       load1: round(loadavg()[0] ?? 0),
+      clientCpuPct: Math.round(
+        ((cpuNow.user + cpuNow.system - lastClientCpu.user - lastClientCpu.system) / 1000 / (t - lastT)) *
+          100,
+      ),
     };
+    lastClientCpu = cpuNow;
     lastCpu = p.cpuSeconds;
     lastT = t;
     lastEvents = stats.events;
@@ -263,6 +276,11 @@ try {
   if (closed.fds > idle.fds + 4)
     failures.push(`descriptors after every client left: ${closed.fds} (idle ${idle.fds})`);
   if (gauge !== 0) failures.push(`tidings_subscribers after every client left: ${gauge}`);
+  const expiredGaps = checked.reduce((a, s) => a + s.check!.expiredGaps, 0);
+  if (stats.expired > 0)
+    failures.push(
+      `${stats.expired} resumes came after their Last-Event-ID left history (${expiredGaps} updates missed that way): reconnects took longer than --history covers`,
+    );
   const lost = Object.values(losses).reduce((a, b) => a + b, 0);
   if (lost > 0)
     failures.push(`${lost} acknowledged updates lost, duplicated or reordered (${JSON.stringify(losses)})`);
@@ -279,6 +297,7 @@ try {
     );
   if (latencyTotal.count === 0) failures.push('no live delivery was measured');
   if (exit !== 0) failures.push(`the hub exited with ${exit} on SIGTERM`);
+  if (metricsTimeouts > 0) failures.push(`/metrics went unanswered ${metricsTimeouts} times`);
   if ((hub.levels.get(60) ?? 0) + (hub.levels.get(50) ?? 0) > 0) failures.push('the hub logged errors');
 
   const result: SoakResult = {
@@ -317,6 +336,8 @@ try {
       clientCloses: stats.clientCloses,
       refused: Object.fromEntries(stats.refused),
       headTimeouts: stats.headTimeouts,
+      expiredResumes: stats.expired,
+      expiredGaps,
       events: stats.events,
     },
     losses,

@@ -23,15 +23,35 @@ export class SequenceCheck {
   /** First violations only (a broken run would otherwise fill memory); `count` has them all. */
   readonly violations: Violation[] = [];
   count = 0;
+  /** Updates that left history before this subscriber came back for them (not a loss by the hub). */
+  expiredGaps = 0;
+  /** Per topic: an `earliest` replay is under way (until the first update not seen yet). */
+  readonly #expiring: Uint8Array;
 
   constructor(ledger: PublishLedger, topics: readonly number[]) {
     this.#ledger = ledger;
     this.#topics = topics;
     this.#last = new Int32Array(ledger.topics).fill(-1);
+    this.#expiring = new Uint8Array(ledger.topics);
+  }
+
+  /**
+   * The hub answered a resume with `earliest`: it replays all of history it still has, so what
+   * was already seen comes again (skipped) and what left history is gone (counted apart).
+   */
+  expire(): void {
+    for (const t of this.#topics) this.#expiring[t] = 1;
   }
 
   observe(topic: number, seq: number): void {
     const last = this.#last[topic]!;
+    if (this.#expiring[topic] === 1) {
+      if (seq <= last) return;
+      this.#expiring[topic] = 0;
+      for (let s = last + 1; s < seq; s++) if (this.#ledger.status(topic, s) !== FAILED) this.expiredGaps++;
+      this.#last[topic] = seq;
+      return;
+    }
     if (seq <= last) {
       this.#violate({ kind: 'duplicate_or_reorder', topic, seq, last });
       return;

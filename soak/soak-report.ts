@@ -36,6 +36,8 @@ export interface Sample {
   readonly clientLoopP99Ms: number;
   /** The machine's 1-minute load average: other work on a shared machine shows up here. */
   readonly load1: number;
+  /** CPU used by the soak's own process (subscribers, publisher, checks). */
+  readonly clientCpuPct: number;
 }
 
 export interface SoakResult {
@@ -74,6 +76,8 @@ export interface SoakResult {
     readonly clientCloses: number;
     readonly refused: Record<string, number>;
     readonly headTimeouts: number;
+    readonly expiredResumes: number;
+    readonly expiredGaps: number;
     readonly events: number;
   };
   readonly losses: Record<string, number>;
@@ -102,6 +106,7 @@ const COLUMNS: [string, number, (s: Sample) => string][] = [
   ['wtime', 6, (s) => String(s.dropped.write_timeout)],
   ['life', 6, (s) => String(s.dropped.lifetime)],
   ['cli p99', 8, (s) => s.clientLoopP99Ms.toFixed(0)],
+  ['cli%', 5, (s) => String(s.clientCpuPct)],
   ['load', 5, (s) => s.load1.toFixed(1)],
 ];
 

@@ -25,6 +25,8 @@ export class ClientStats {
   events = 0;
   openSockets = 0;
   headTimeouts = 0;
+  /** Resumes answered `earliest`: the subscriber was away longer than history reaches back. */
+  expired = 0;
 }
 
 export interface SubscriberEnv {
@@ -40,7 +42,8 @@ export interface SubscriberEnv {
   readonly now: () => number;
 }
 
-const HEAD_TIMEOUT_MS = 10_000;
+/** Browsers wait long for response headers; a short timeout here would only add retries to a storm. */
+const HEAD_TIMEOUT_MS = 30_000;
 
 function between(min: number, max: number): number {
   return min + Math.random() * (max - min);
@@ -123,9 +126,14 @@ export class SoakSubscriber {
       socket.destroy();
     }, HEAD_TIMEOUT_MS);
     const parser = new SseResponseParser({
-      head: (s) => {
+      head: (s, headers) => {
         clearTimeout(headTimer);
         status = s;
+        // Mercure "Reconciliation": `earliest` means our Last-Event-ID is no longer in history.
+        if (s === 200 && resume !== '' && headers.get('last-event-id') === 'earliest') {
+          stats.expired++;
+          this.check?.expire();
+        }
         this.#onHead?.(s);
         this.#onHead = undefined;
         if (s !== 200) {
