@@ -98,7 +98,7 @@ describe('connection limits', () => {
       const latest = Math.max(...lifetimes);
       // Each stream lives LIFE minus up to JITTER of it: between 1000 and 2000 ms here.
       assert.ok(earliest >= LIFE * (1 - JITTER) - 50, `earliest end at ${earliest.toFixed(0)} ms`);
-      assert.ok(latest <= LIFE + 250, `latest end at ${latest.toFixed(0)} ms`);
+      assert.ok(latest <= LIFE + 750, `latest end at ${latest.toFixed(0)} ms`);
       // Spread over the window, not a herd: uniform over 1000 ms, 40 streams.
       assert.ok(
         latest - earliest >= LIFE * JITTER * 0.5,
