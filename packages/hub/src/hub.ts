@@ -13,7 +13,8 @@ import { rawProblem, sendProblem } from './http/problem.js';
 import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { redactUrl } from './http/redact-url.js';
-import { handleSubscribe } from './http/subscribe-handler.js';
+import { StreamIntake } from './http/stream-intake.js';
+import { handleSubscribe, subscribeRaw } from './http/subscribe-handler.js';
 import { handleSubscriptions } from './http/subscriptions-handler.js';
 import type { HubContext } from './hub-context.js';
 import type { HubOptions } from './hub-options.js';
@@ -45,6 +46,8 @@ export class Hub {
   #shuttingDown = false;
   /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
   readonly #unused = new Set<Socket>();
+  /** Serves subscribe streams on raw sockets, in front of node:http (undefined: all through node:http). */
+  readonly #intake: StreamIntake | undefined;
 
   private constructor(options: HubOptions, authenticator: Authenticator) {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -88,19 +91,27 @@ export class Hub {
       announce: (info) => this.#announce(info),
     };
     this.engine.onUpdate((u) => this.#dispatch(u));
+    // Node only checks header deadlines this often (default 30 s, which would let a slowloris
+    // hold a socket 30 s past headersTimeout). The check walks only incomplete requests.
+    const checkEveryMs = Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4)));
     this.server = createServer(
       {
         // Slowloris: headers and request bodies have deadlines. requestTimeout counts until the
         // request is fully received, so it never cuts a long-lived SSE response.
         headersTimeout: limits.headersTimeoutMs,
         requestTimeout: limits.requestTimeoutMs,
-        // Node only checks those deadlines this often (default 30 s, which would let a slowloris
-        // hold a socket 30 s past headersTimeout). The check walks only incomplete requests.
-        connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+        connectionsCheckingInterval: checkEveryMs,
         keepAliveTimeout: 5_000,
       },
       (req, res) => this.#handle(req, res),
     );
+    // Idle streams cost a fraction of the memory without node:http's objects (issue 5).
+    this.#intake = StreamIntake.install(this.server, {
+      headersTimeoutMs: limits.headersTimeoutMs,
+      checkEveryMs,
+      subscribe: (head, socket) => subscribeRaw(this.#ctx, head, socket),
+      taken: (socket) => this.#unused.delete(socket),
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed requests, oversized headers, timeouts: a short answer, never a stack trace.
       // A response already under way on this socket (a stream) must not get a second status line.
@@ -123,7 +134,10 @@ export class Hub {
     });
     // Only events the hub already handles: a listener on checkContinue, upgrade or connect would
     // change how Node answers those requests.
-    const used = (req: IncomingMessage) => this.#unused.delete(req.socket);
+    const used = (req: IncomingMessage) => {
+      this.#unused.delete(req.socket);
+      this.#intake?.used(req.socket);
+    };
     this.server.prependListener('request', used);
     this.server.prependListener('checkExpectation', used);
     // Node answers an unknown `Expect` with a bare 417; RFC 9110 10.1.1 lets a server ignore it
@@ -191,12 +205,17 @@ export class Hub {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const sub of [...this.#broker.subscribers()]) sub.stream.close('shutdown');
+    const streams = [...this.#broker.subscribers()].map((sub) => sub.stream);
+    for (const stream of streams) stream.close('shutdown');
     this.server.closeIdleConnections();
     // A pre-connected socket that never sent a request (browsers and undici open them) would
     // hold close() until the deadline: nothing is in flight on it, so it goes now.
     for (const socket of this.#unused) socket.destroy();
-    const deadline = setTimeout(() => this.server.closeAllConnections(), 5_000);
+    const deadline = setTimeout(() => {
+      this.server.closeAllConnections();
+      // Streams on raw sockets are not node:http's connections.
+      for (const stream of streams) stream.destroy();
+    }, 5_000);
     deadline.unref();
     await closed;
     clearTimeout(deadline);

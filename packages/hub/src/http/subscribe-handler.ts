@@ -1,23 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { payloadFor } from '../auth/payload-for.js';
+import type { Principal } from '../auth/principal.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
-import { Subscriber } from '../pubsub/subscriber.js';
-import { subscriptionInfo } from '../pubsub/subscription-info.js';
+import type { Selector } from '../pubsub/selector.js';
+import { Subscriber, type SubscriberHost } from '../pubsub/subscriber.js';
+import { type SubscriptionInfo, subscriptionInfo } from '../pubsub/subscription-info.js';
 import type { HistoryRead } from '../store/store.js';
 import { encodeRetry } from '../stream/encode-event.js';
 import { sseHeaders } from '../stream/sse-headers.js';
-import { SseStream } from '../stream/sse-stream.js';
+import { type CloseReason, SseStream, type SseStreamOptions } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
 import { selectorsFromQuery } from './selectors-from-query.js';
+import type { SubscribeHead } from './subscribe-head.js';
 
 /** How long replayed ids are remembered to skip a late live copy (ms). */
 const REPLAY_GRACE_MS = 30_000;
 /** Replayed events are written in batches of about this many bytes. */
 const REPLAY_WRITE_BYTES = 64 * 1024;
+
+interface Admission {
+  readonly selectors: Selector[];
+  readonly lastEventId: string | undefined;
+  readonly principal: Principal | undefined;
+  readonly key: string;
+}
 
 /**
  * GET /.well-known/mercure: an SSE stream of the updates matching the selectors.
@@ -32,6 +43,49 @@ export async function handleSubscribe(
   res: ServerResponse,
   url: URL,
 ): Promise<void> {
+  const admission = await admit(ctx, req, url);
+  if (req.destroyed) return;
+  const stream = new SseStream(res, shared(ctx).options);
+  const replay = await start(ctx, admission, stream, {});
+  if (replay !== undefined) await replay();
+}
+
+/**
+ * The same subscribe on a raw socket whose head `http/stream-intake.ts` read (no node:http
+ * objects kept for the stream's life). Resolves true once the stream is open or the client has
+ * gone; false when the request must be answered otherwise (any error answer: validation, auth,
+ * limits, history unavailable): nothing has been written then, and the caller hands the
+ * connection and its bytes to node:http, which answers exactly as for any other request.
+ */
+export async function subscribeRaw(ctx: HubContext, head: SubscribeHead, socket: Socket): Promise<boolean> {
+  // The subset of IncomingMessage the subscribe path reads (headers, socket).
+  const req = {
+    method: 'GET',
+    url: head.target,
+    headers: head.headers,
+    socket,
+  } as unknown as IncomingMessage;
+  let admission: Admission;
+  try {
+    admission = await admit(ctx, req, head.url);
+  } catch {
+    return false;
+  }
+  if (socket.destroyed) return true;
+  const stream = new SseStream(socket, shared(ctx).options);
+  let replay: (() => Promise<void>) | undefined;
+  try {
+    replay = await start(ctx, admission, stream, corsHeaders(ctx, head));
+  } catch {
+    stream.abandon();
+    return socket.destroyed;
+  }
+  replay?.().catch(() => stream.close('error'));
+  return true;
+}
+
+/** Validation, authentication and limits: throws the HubError to answer, writes nothing. */
+async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<Admission> {
   if (ctx.shuttingDown()) throw new HubError('shutting_down', undefined, { 'Retry-After': '1' });
   const { limits } = ctx;
   // Mercure "Subscription": matcher values MUST be valid UTF-8, else 400. URLSearchParams turns
@@ -66,37 +120,34 @@ export async function handleSubscribe(
       { 'Retry-After': retryAfter(), Connection: 'close' },
     );
   }
-  if (req.destroyed) return;
+  return { selectors, lastEventId, principal, key };
+}
 
-  const stream = new SseStream(
-    res,
-    {
-      heartbeatMs: ctx.heartbeatMs,
-      maxQueueBytes: limits.maxQueueBytes,
-      maxQueueEvents: limits.maxQueueEvents,
-      writeTimeoutMs: limits.writeTimeoutMs,
-      now: ctx.now,
-    },
-    (reason) => {
-      if (!ctx.broker.remove(sub)) return;
-      sub.dispose();
-      if (reason !== 'client') ctx.metrics.drop(reason);
-      for (const info of infos) ctx.announce({ ...info, active: false });
-    },
-  );
+/**
+ * Registers the subscriber, reads the first page of history when resuming, and opens the
+ * stream; resolves with the history still to write, if any. Throws (having written nothing, and
+ * unregistered again) when history cannot be read.
+ */
+async function start(
+  ctx: HubContext,
+  admission: Admission,
+  stream: SseStream,
+  extraHeaders: Record<string, string>,
+): Promise<(() => Promise<void>) | undefined> {
+  const { limits } = ctx;
+  const { selectors, lastEventId, principal } = admission;
   const sub = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
-    clientKey: key,
+    clientKey: admission.key,
     selectors,
     principal,
     stream,
+    host: shared(ctx),
   });
-  const infos = ctx.subscriptionsEnabled
-    ? selectors.map((s) => subscriptionInfo(s.type, s.raw, sub.id, true, payloadFor(principal, s.raw)))
-    : [];
   if (lastEventId !== undefined) sub.hold(limits.maxQueueEvents);
+  // Hub.close() may have ended every stream while this request was being authenticated.
+  if (ctx.shuttingDown()) throw new HubError('shutting_down', undefined, { 'Retry-After': '1' });
   ctx.broker.add(sub);
-  ctx.metrics.subscriptionsOpened++;
 
   let page: HistoryRead | undefined;
   let continueFrom: string | undefined;
@@ -104,11 +155,9 @@ export async function handleSubscribe(
     try {
       page = await ctx.engine.history.readAfter(lastEventId, limits.replayPageSize);
       if (page.found) {
-        ctx.metrics.replayHits++;
         continueFrom = lastEventId;
       } else {
         // Unknown (never seen, trimmed, or history wiped): replay all we have, and say so.
-        ctx.metrics.replayMisses++;
         continueFrom = 'earliest';
         page = await ctx.engine.history.readAfter('earliest', limits.replayPageSize);
       }
@@ -117,10 +166,15 @@ export async function handleSubscribe(
       sub.dispose();
       throw err instanceof HubError ? err : new HubError('store_unavailable');
     }
+    // Counted once history was read: a raw request whose read failed is answered (and counted)
+    // again by node:http.
+    if (continueFrom === lastEventId) ctx.metrics.replayHits++;
+    else ctx.metrics.replayMisses++;
   }
-  if (stream.closed) return;
+  ctx.metrics.subscriptionsOpened++;
+  if (stream.closed) return undefined;
 
-  const headers = sseHeaders();
+  const headers = { ...extraHeaders, ...sseHeaders() };
   if (continueFrom !== undefined) {
     // Current dialect and 0.x name of the same header (Mercure "Reconciliation").
     headers['Mercure-Last-Event-ID'] = continueFrom;
@@ -129,9 +183,68 @@ export async function handleSubscribe(
   // Jittered retry spreads a reconnect storm after a restart (reference/bad-inputs.md).
   stream.open(headers, encodeRetry(ctx.retryMs * (1 + Math.random() * 0.5)));
   scheduleEnd(ctx, sub, principal?.expiresAt);
-  for (const info of infos) ctx.announce(info);
+  if (ctx.subscriptionsEnabled) for (const info of infosOf(sub)) ctx.announce(info);
+  return page === undefined ? undefined : () => replay(ctx, sub, page);
+}
 
-  if (page !== undefined) await replay(ctx, sub, page);
+/** What every stream of a hub shares: its options, and what a closed stream undoes. */
+class Shared implements SubscriberHost {
+  readonly #ctx: HubContext;
+  readonly options: SseStreamOptions;
+
+  constructor(ctx: HubContext) {
+    this.#ctx = ctx;
+    const { limits } = ctx;
+    this.options = {
+      heartbeatMs: ctx.heartbeatMs,
+      maxQueueBytes: limits.maxQueueBytes,
+      maxQueueEvents: limits.maxQueueEvents,
+      writeTimeoutMs: limits.writeTimeoutMs,
+      now: ctx.now,
+    };
+  }
+
+  /** A stream ended: the registration goes, and the subscriptions it announced end too. */
+  closed(sub: Subscriber, reason: CloseReason): void {
+    const ctx = this.#ctx;
+    if (!ctx.broker.remove(sub)) return;
+    sub.dispose();
+    if (reason !== 'client') ctx.metrics.drop(reason);
+    if (ctx.subscriptionsEnabled) for (const info of infosOf(sub, false)) ctx.announce(info);
+  }
+}
+
+const perHub = new WeakMap<HubContext, Shared>();
+
+function shared(ctx: HubContext): Shared {
+  let s = perHub.get(ctx);
+  if (s === undefined) {
+    s = new Shared(ctx);
+    perHub.set(ctx, s);
+  }
+  return s;
+}
+
+/** The Active Subscriptions entries of a subscriber: one per selector (Mercure "Active Subscriptions"). */
+function infosOf(sub: Subscriber, active = true): SubscriptionInfo[] {
+  return sub.selectors.map((s) =>
+    subscriptionInfo(s.type, s.raw, sub.id, active, payloadFor(sub.principal, s.raw)),
+  );
+}
+
+/** The CORS headers the hub's route adds for this request's Origin (`http/cors.ts`). */
+function corsHeaders(ctx: HubContext, head: SubscribeHead): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (head.headers.origin === undefined) return out;
+  const collect = {
+    setHeader(name: string, value: string) {
+      out[name] = value;
+      return collect;
+    },
+    hasHeader: (name: string) => Object.hasOwn(out, name),
+  };
+  ctx.cors.apply({ headers: head.headers } as IncomingMessage, collect as unknown as ServerResponse);
+  return out;
 }
 
 async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Promise<void> {

@@ -1,8 +1,13 @@
 import { grants, type Principal } from '../auth/principal.js';
-import type { SseStream } from '../stream/sse-stream.js';
+import type { CloseReason, SseStream, StreamOwner } from '../stream/sse-stream.js';
 import type { WriteCoalescer } from '../stream/write-coalescer.js';
 import type { Selector } from './selector.js';
 import type { Update } from './update.js';
+
+/** What a subscriber reports its stream's end to: one per hub, shared by every subscriber. */
+export interface SubscriberHost {
+  closed(sub: Subscriber, reason: CloseReason): void;
+}
 
 /**
  * One connected subscriber: its selectors (routing), its token's grants (what private updates
@@ -10,7 +15,7 @@ import type { Update } from './update.js';
  * buffer; after replay, the ones already replayed are skipped by id, so the seam between replay
  * and live has no gap and no duplicate.
  */
-export class Subscriber {
+export class Subscriber implements StreamOwner {
   readonly id: string;
   readonly clientKey: string;
   readonly selectors: readonly Selector[];
@@ -24,6 +29,7 @@ export class Subscriber {
   #heldLimit = 0;
   #replayed: Set<string> | null = null;
   #replayedTimer: NodeJS.Timeout | undefined;
+  readonly #host: SubscriberHost;
 
   constructor(init: {
     id: string;
@@ -31,12 +37,20 @@ export class Subscriber {
     selectors: readonly Selector[];
     principal: Principal | undefined;
     stream: SseStream;
+    host: SubscriberHost;
   }) {
     this.id = init.id;
     this.clientKey = init.clientKey;
     this.selectors = init.selectors;
     this.principal = init.principal;
     this.stream = init.stream;
+    this.#host = init.host;
+    init.stream.owner = this;
+  }
+
+  /** Called once by the stream when it ends, whatever the reason. */
+  streamClosed(reason: CloseReason): void {
+    this.#host.closed(this, reason);
   }
 
   /** Private updates only reach tokens that grant `subscribe` on one of their topics (Mercure "Subscribers"). */

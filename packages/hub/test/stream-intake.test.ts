@@ -1,0 +1,298 @@
+/**
+ * Issue 5, memory per idle subscriber: plain subscribe heads are served on the raw socket
+ * (`http/stream-intake.ts`), without node:http's per-request objects; everything else, and every
+ * subscribe that is refused, reaches node:http with its bytes and is answered exactly as before.
+ */
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type HistoryRead,
+  type HistoryStore,
+  HubError,
+  LocalEngine,
+  MemoryStore,
+  type Update,
+} from '@tidings/hub';
+import { assertProblem } from './support/expect-problem.js';
+import { type HubFixture, startHub } from './support/hub-fixture.js';
+import { connectTo, parseResponse, type RawResponse } from './support/raw-http.js';
+import { metric } from './support/read-metrics.js';
+
+const TOPIC = 'https://example.com/intake';
+const QUERY = `/.well-known/mercure?match=${encodeURIComponent(TOPIC)}`;
+const ORIGIN = 'https://app.example';
+
+/** A raw connection and everything it received. */
+class Conn {
+  readonly chunks: Buffer[] = [];
+  closed = false;
+  readonly opened = performance.now();
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (b: Buffer) => this.chunks.push(b));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  static async open(port: number): Promise<Conn> {
+    return new Conn(await connectTo(port));
+  }
+
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('latin1');
+  }
+
+  get response(): RawResponse {
+    return parseResponse(Buffer.concat(this.chunks), this.closed, performance.now() - this.opened);
+  }
+
+  async until(ok: (text: string) => boolean, what: string, timeoutMs = 3000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok(this.text)) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.text)}`);
+      await sleep(5);
+    }
+    return this.text;
+  }
+
+  async closedWithin(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) await sleep(5);
+    return this.closed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function get(path: string, headers: string[] = []): string {
+  return [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...headers, '', ''].join('\r\n');
+}
+
+/** A whole response with a Content-Length body arrived. */
+function complete(r: RawResponse): boolean {
+  return r.status !== undefined && Buffer.byteLength(r.body) >= Number(r.headers['content-length'] ?? 0);
+}
+
+/** The response head without its Date line (the only part that may differ between two answers). */
+function headOf(text: string): string {
+  return text
+    .slice(0, text.indexOf('\r\n\r\n'))
+    .split('\r\n')
+    .filter((l) => !l.startsWith('Date: '))
+    .join('\r\n');
+}
+
+/** Counts the subscribe requests node:http parsed (the raw path emits no 'request'). */
+function countGets(fx: HubFixture): { readonly n: number } {
+  const count = { n: 0 };
+  fx.hub.server.prependListener('request', (req) => {
+    if (req.method === 'GET' && req.url?.startsWith('/.well-known/mercure') === true) count.n++;
+  });
+  return count;
+}
+
+describe('stream intake', () => {
+  let fx: HubFixture;
+  let gets: { readonly n: number };
+
+  before(async () => {
+    fx = await startHub({ subscriptions: false, corsOrigins: [ORIGIN] });
+    gets = countGets(fx);
+  });
+  after(() => fx.close());
+
+  test('a plain subscribe never reaches node:http, and gets the head and frames node:http would write', async () => {
+    const headers = [`Origin: ${ORIGIN}`, 'Accept: text/event-stream', 'Last-Event-ID: earliest'];
+    const raw = await Conn.open(fx.port);
+    // A repeated header is one the intake leaves to node:http.
+    const viaHttp = await Conn.open(fx.port);
+    try {
+      const before = gets.n;
+      raw.socket.write(get(QUERY, headers));
+      await raw.until((t) => t.includes('retry: '), 'the raw stream');
+      assert.equal(gets.n, before, 'node:http parsed no request');
+      viaHttp.socket.write(get(QUERY, [...headers, 'X-Twice: 1', 'X-Twice: 2']));
+      await viaHttp.until((t) => t.includes('retry: '), 'the node:http stream');
+      assert.equal(gets.n, before + 1);
+
+      assert.equal(headOf(raw.text), headOf(viaHttp.text));
+      assert.match(raw.text, /\r\nAccess-Control-Allow-Origin: https:\/\/app\.example\r\n/);
+      assert.match(raw.text, /\r\nMercure-Last-Event-ID: earliest\r\n/);
+      assert.match(raw.text, /\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+
+      const mark = [raw.chunks.length, viaHttp.chunks.length] as const;
+      assert.equal((await fx.publish({ topic: TOPIC, data: 'both', id: 'b-1' })).status, 200);
+      const frame = '\r\nid: b-1\ndata: both\n\n\r\n';
+      await raw.until((t) => t.endsWith(frame), 'the update on the raw stream');
+      await viaHttp.until((t) => t.endsWith(frame), 'the update on the node:http stream');
+      assert.deepEqual(
+        Buffer.concat(raw.chunks.slice(mark[0])),
+        Buffer.concat(viaHttp.chunks.slice(mark[1])),
+        'the same chunk bytes',
+      );
+    } finally {
+      raw.destroy();
+      viaHttp.destroy();
+    }
+  });
+
+  test('heads it does not judge reach node:http with every byte: split, pipelined, HTTP/1.0, Connection: close', async () => {
+    const split = await Conn.open(fx.port);
+    const pipelined = await Conn.open(fx.port);
+    const closing = await Conn.open(fx.port);
+    const old = await Conn.open(fx.port);
+    try {
+      const before = gets.n;
+      const head = get(QUERY);
+      split.socket.write(head.slice(0, 20));
+      await sleep(50);
+      split.socket.write(head.slice(20));
+      pipelined.socket.write(head + get('/healthz'));
+      closing.socket.write(get(QUERY, ['Connection: close']));
+      old.socket.write(`GET ${QUERY} HTTP/1.0\r\nHost: x\r\n\r\n`);
+      for (const c of [split, pipelined, closing]) {
+        await c.until((t) => t.includes('retry: '), 'a stream');
+        assert.equal(c.response.status, 200);
+      }
+      await old.until((t) => t.includes('\r\n\r\n'), 'an answer to HTTP/1.0');
+      assert.equal(gets.n, before + 4, 'all four parsed by node:http');
+      assert.equal((await fx.publish({ topic: TOPIC, data: 'split' })).status, 200);
+      for (const c of [split, pipelined, closing])
+        await c.until((t) => t.includes('data: split\n'), 'the update');
+    } finally {
+      for (const c of [split, pipelined, closing, old]) c.destroy();
+    }
+  });
+
+  test('a refused subscribe is answered by node:http on the same connection, which stays usable', async () => {
+    const conn = await Conn.open(fx.port);
+    try {
+      conn.socket.write(get('/.well-known/mercure', [`Origin: ${ORIGIN}`]));
+      await conn.until(() => complete(conn.response), 'the problem');
+      assertProblem(conn.response, 'missing_selector', { status: 400 });
+      assert.equal(conn.response.headers['access-control-allow-origin'], ORIGIN);
+      const mark = conn.text.length;
+      conn.socket.write(get('/healthz'));
+      await conn.until((t) => t.slice(mark).endsWith('ok\n\r\n0\r\n\r\n'), '/healthz on the same connection');
+      assert.match(conn.text.slice(mark), /^HTTP\/1\.1 200 OK\r\n/);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test('nothing may follow a stream head: a request sent behind it closes the connection, unanswered', async () => {
+    const conn = await Conn.open(fx.port);
+    try {
+      conn.socket.write(get(QUERY));
+      await conn.until((t) => t.includes('retry: '), 'the stream');
+      const streams = fx.hub.subscriberCount;
+      conn.socket.write(get('/healthz'));
+      assert.ok(await conn.closedWithin(2000), 'the connection was closed');
+      assert.deepEqual(conn.text.match(/HTTP\/1\.1 \d{3}/g), ['HTTP/1.1 200']);
+      assert.ok(!conn.text.includes('0\r\n\r\n'), 'no terminating chunk: a reset');
+      assert.equal(fx.hub.subscriberCount, streams - 1);
+    } finally {
+      conn.destroy();
+    }
+  });
+});
+
+describe('stream intake: endings and deadlines', () => {
+  test('a graceful end writes the terminating chunk, then closes the connection', async () => {
+    const fx = await startHub({
+      subscriptions: false,
+      limits: { maxStreamLifetimeMs: 300, lifetimeJitter: 0 },
+    });
+    const conn = await Conn.open(fx.port);
+    try {
+      conn.socket.write(get(QUERY));
+      await conn.until((t) => t.includes('retry: '), 'the stream');
+      assert.ok(await conn.closedWithin(3000), 'closed by the hub');
+      assert.ok(conn.text.endsWith('\r\n0\r\n\r\n'), JSON.stringify(conn.text.slice(-40)));
+      assert.equal(await metric(fx.url, 'tidings_dropped_subscribers_total', '{reason="lifetime"}'), 1);
+    } finally {
+      conn.destroy();
+      await fx.close();
+    }
+  });
+
+  test('Hub.close() ends raw streams with the terminating chunk', async () => {
+    const fx = await startHub({ subscriptions: false });
+    const conns = await Promise.all(Array.from({ length: 5 }, () => Conn.open(fx.port)));
+    for (const c of conns) c.socket.write(get(QUERY));
+    for (const c of conns) await c.until((t) => t.includes('retry: '), 'the stream');
+    const started = performance.now();
+    await fx.close();
+    assert.ok(performance.now() - started < 2000, 'close() did not wait for the deadline');
+    for (const c of conns) {
+      assert.ok(await c.closedWithin(1000));
+      assert.ok(c.text.endsWith('\r\n0\r\n\r\n'));
+    }
+  });
+
+  test('the header deadline counts from the connection, also when the head is handed to node:http', async () => {
+    const HEADERS_TIMEOUT = 1000;
+    const fx = await startHub({ limits: { headersTimeoutMs: HEADERS_TIMEOUT } });
+    const conn = await Conn.open(fx.port);
+    try {
+      // Silent for most of the deadline, then a slowloris: node:http's own clock would start
+      // at the first byte and allow another full second.
+      await sleep(800);
+      for (const b of 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n') {
+        if (conn.closed) break;
+        conn.socket.write(b);
+        await sleep(50);
+      }
+      assert.ok(await conn.closedWithin(3000));
+      const elapsed = conn.response.elapsedMs;
+      assert.ok(elapsed < 1600, `closed ${elapsed.toFixed(0)} ms after connecting`);
+      assertProblem(conn.response, 'request_timeout');
+    } finally {
+      conn.destroy();
+      await fx.close();
+    }
+  });
+
+  test('history unavailable while resuming: node:http answers 503 store_unavailable, counted once', async () => {
+    const store = new FailingReads(new MemoryStore({ size: 10 }));
+    const fx = await startHub({ subscriptions: false, engine: new LocalEngine(store) });
+    const gets = countGets(fx);
+    const conn = await Conn.open(fx.port);
+    try {
+      conn.socket.write(get(QUERY, ['Last-Event-ID: earliest']));
+      await conn.until(() => complete(conn.response), 'the problem');
+      assertProblem(conn.response, 'store_unavailable', { status: 503 });
+      assert.equal(gets.n, 1, 'answered by node:http');
+      assert.equal(fx.hub.subscriberCount, 0);
+      assert.equal(await metric(fx.url, 'tidings_http_errors_total', '{code="store_unavailable"}'), 1);
+      assert.equal(await metric(fx.url, 'tidings_subscriptions_opened_total'), 0);
+    } finally {
+      conn.destroy();
+      await fx.close();
+    }
+  });
+});
+
+/** A history whose reads fail, like a store that went away. */
+class FailingReads implements HistoryStore {
+  constructor(readonly inner: HistoryStore) {}
+  append(update: Update): Promise<void> {
+    return this.inner.append(update);
+  }
+  async readAfter(): Promise<HistoryRead> {
+    throw new HubError('store_unavailable');
+  }
+  lastId(): Promise<string | undefined> {
+    return this.inner.lastId();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
