@@ -62,6 +62,7 @@ export async function serve(
       maxQueueEvents: num(flags['max-queue-events']),
       writeTimeoutMs: num(flags['write-timeout']),
       maxStreamLifetimeMs: num(flags['max-lifetime']),
+      lifetimeJitter: Math.min(1, num(flags['lifetime-jitter'])),
     },
   });
   // Say plainly what is insecure about this configuration.
