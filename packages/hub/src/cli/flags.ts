@@ -135,7 +135,13 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'max-lifetime',
     kind: 'duration',
     default: '0',
-    help: 'end streams after this long, minus up to 10% jitter (0 = never)',
+    help: 'end streams after this long, minus up to --lifetime-jitter of it at random (0 = never)',
+  },
+  {
+    name: 'lifetime-jitter',
+    kind: 'number',
+    default: '0.1',
+    help: 'fraction of --max-lifetime taken off at random per stream, so streams opened together do not end together',
   },
   {
     name: 'trust-proxy',
