@@ -46,6 +46,8 @@ export class Hub {
   #shuttingDown = false;
   /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
   readonly #unused = new Set<Socket>();
+  /** #unused is swept of closed sockets when it grows past this (no close listener per socket). */
+  #sweepUnusedAt = 64;
   /** Serves subscribe streams on raw sockets, in front of node:http (undefined: all through node:http). */
   readonly #intake: StreamIntake | undefined;
 
@@ -109,7 +111,7 @@ export class Hub {
     this.#intake = StreamIntake.install(this.server, {
       headersTimeoutMs: limits.headersTimeoutMs,
       checkEveryMs,
-      subscribe: (head, socket) => subscribeRaw(this.#ctx, head, socket),
+      subscribe: (head, socket, claim) => subscribeRaw(this.#ctx, head, socket, claim),
       taken: (socket) => this.#unused.delete(socket),
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -129,7 +131,10 @@ export class Hub {
     const watch = new ConnectionWatch(headroom, this.logger, now);
     this.server.on('connection', (socket: Socket) => {
       this.#unused.add(socket);
-      socket.once('close', () => this.#unused.delete(socket));
+      if (this.#unused.size > this.#sweepUnusedAt) {
+        for (const s of this.#unused) if (s.destroyed) this.#unused.delete(s);
+        this.#sweepUnusedAt = 2 * this.#unused.size + 64;
+      }
       watch.track(socket);
     });
     // Only events the hub already handles: a listener on checkContinue, upgrade or connect would

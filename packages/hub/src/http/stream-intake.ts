@@ -15,8 +15,11 @@ export interface StreamIntakeOptions {
   /**
    * Serves a subscribe request on the raw socket. Resolves true once it owns the socket (the
    * stream is open, or the client left), false when node:http must answer the request instead.
+   * Before writing anything it calls `claim()`, which hands the socket over (the intake's own
+   * listeners go) and says whether the stream may go ahead: false when the client has gone or
+   * has sent more than the head.
    */
-  subscribe(head: SubscribeHead, socket: Socket): Promise<boolean>;
+  subscribe(head: SubscribeHead, socket: Socket, claim: () => boolean): Promise<boolean>;
   /** The socket is a stream's now: it will never carry a request node:http sees. */
   taken(socket: Socket): void;
 }
@@ -90,8 +93,11 @@ export class StreamIntake {
       // The head came in time; what is left is the hub's own work.
       this.#pending.delete(socket);
       early.push(chunk);
-      this.#opts.subscribe(head, socket).then(
-        (owned) => (owned ? keep() : handOver(early)),
+      this.#opts.subscribe(head, socket, claim).then(
+        (owned) => {
+          if (!owned && !claimed) handOver(early);
+          else if (!claimed) release();
+        },
         () => socket.destroy(),
       );
     };
@@ -113,12 +119,15 @@ export class StreamIntake {
       this.#http.call(this.#server, socket);
       socket.resume();
     };
-    const keep = () => {
+    let claimed = false;
+    const claim = (): boolean => {
+      claimed = true;
       release();
-      this.#pending.delete(socket);
       // Anything sent after the head of a stream is a request that can never be answered.
       if (early.length > 1) socket.destroy();
-      else if (!socket.destroyed) this.#opts.taken(socket);
+      if (socket.destroyed) return false;
+      this.#opts.taken(socket);
+      return true;
     };
     this.#judging.set(socket, release);
     socket.on('data', onData);

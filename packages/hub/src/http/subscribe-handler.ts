@@ -11,6 +11,7 @@ import { Subscriber, type SubscriberHost } from '../pubsub/subscriber.js';
 import { type SubscriptionInfo, subscriptionInfo } from '../pubsub/subscription-info.js';
 import type { HistoryRead } from '../store/store.js';
 import { encodeRetry } from '../stream/encode-event.js';
+import { Heartbeats } from '../stream/heartbeats.js';
 import { sseHeaders } from '../stream/sse-headers.js';
 import { type CloseReason, SseStream, type SseStreamOptions } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
@@ -24,7 +25,7 @@ const REPLAY_GRACE_MS = 30_000;
 const REPLAY_WRITE_BYTES = 64 * 1024;
 
 interface Admission {
-  readonly selectors: Selector[];
+  readonly selectors: readonly Selector[];
   readonly lastEventId: string | undefined;
   readonly principal: Principal | undefined;
   readonly key: string;
@@ -57,7 +58,12 @@ export async function handleSubscribe(
  * limits, history unavailable): nothing has been written then, and the caller hands the
  * connection and its bytes to node:http, which answers exactly as for any other request.
  */
-export async function subscribeRaw(ctx: HubContext, head: SubscribeHead, socket: Socket): Promise<boolean> {
+export async function subscribeRaw(
+  ctx: HubContext,
+  head: SubscribeHead,
+  socket: Socket,
+  claim: () => boolean,
+): Promise<boolean> {
   // The subset of IncomingMessage the subscribe path reads (headers, socket).
   const req = {
     method: 'GET',
@@ -75,7 +81,7 @@ export async function subscribeRaw(ctx: HubContext, head: SubscribeHead, socket:
   const stream = new SseStream(socket, shared(ctx).options);
   let replay: (() => Promise<void>) | undefined;
   try {
-    replay = await start(ctx, admission, stream, corsHeaders(ctx, head));
+    replay = await start(ctx, admission, stream, corsHeaders(ctx, head), claim);
   } catch {
     stream.abandon();
     return socket.destroyed;
@@ -95,7 +101,9 @@ async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<A
   } catch {
     throw new HubError('bad_request', 'the query string is not valid UTF-8 after percent-decoding');
   }
-  const selectors = selectorsFromQuery(url.searchParams, limits.maxSelectorsPerSubscribe, ctx.selectorLimits);
+  const selectors = shared(ctx).intern(
+    selectorsFromQuery(url.searchParams, limits.maxSelectorsPerSubscribe, ctx.selectorLimits),
+  );
   const lastEventId = requestedLastEventId(req, url, limits.maxLastEventIdLength);
 
   const principal = await ctx.authenticator.authenticate(req, url, 'subscriber');
@@ -133,6 +141,7 @@ async function start(
   admission: Admission,
   stream: SseStream,
   extraHeaders: Record<string, string>,
+  claim?: () => boolean,
 ): Promise<(() => Promise<void>) | undefined> {
   const { limits } = ctx;
   const { selectors, lastEventId, principal } = admission;
@@ -172,6 +181,7 @@ async function start(
     else ctx.metrics.replayMisses++;
   }
   ctx.metrics.subscriptionsOpened++;
+  if (claim !== undefined && !claim()) stream.close('client');
   if (stream.closed) return undefined;
 
   const headers = { ...extraHeaders, ...sseHeaders() };
@@ -187,21 +197,40 @@ async function start(
   return page === undefined ? undefined : () => replay(ctx, sub, page);
 }
 
+/** Distinct selector lists shared (`Shared.intern`); past this, the table starts over. */
+const SHARED_LISTS = 1024;
+
 /** What every stream of a hub shares: its options, and what a closed stream undoes. */
 class Shared implements SubscriberHost {
   readonly #ctx: HubContext;
   readonly options: SseStreamOptions;
+  readonly #lists = new Map<string, readonly Selector[]>();
 
   constructor(ctx: HubContext) {
     this.#ctx = ctx;
     const { limits } = ctx;
     this.options = {
-      heartbeatMs: ctx.heartbeatMs,
+      heartbeats: ctx.heartbeatMs > 0 ? new Heartbeats(ctx.heartbeatMs) : undefined,
       maxQueueBytes: limits.maxQueueBytes,
       maxQueueEvents: limits.maxQueueEvents,
       writeTimeoutMs: limits.writeTimeoutMs,
       now: ctx.now,
     };
+  }
+
+  /**
+   * The same selector list for every subscriber that asked for the same selectors (compiled
+   * selectors are shared already: `compileSelector` caches them): one array, not one each.
+   */
+  intern(selectors: readonly Selector[]): readonly Selector[] {
+    let key = '';
+    for (const s of selectors) key += `${s.type}\n${s.raw}\0`;
+    const known = this.#lists.get(key);
+    if (known !== undefined) return known;
+    if (this.#lists.size >= SHARED_LISTS) this.#lists.clear();
+    const list = Object.freeze([...selectors]);
+    this.#lists.set(key, list);
+    return list;
   }
 
   /** A stream ended: the registration goes, and the subscriptions it announced end too. */

@@ -4,17 +4,49 @@ import { isValidTopicText } from './topic-text.js';
 import { compileUriTemplate } from './uri-template-matcher.js';
 import { compileUrlPattern } from './url-pattern-matcher.js';
 
+/** Compiled selectors kept per limits object (one per hub), most recently used last. */
+const CACHE_SIZE = 1024;
+/** Longer selectors are compiled each time: they are rare, and would make the cache large. */
+const MAX_CACHED_LENGTH = 512;
+const caches = new WeakMap<SelectorLimits, Map<string, Selector>>();
+
 /**
- * Compiles a topic selector (Mercure, "Matcher Types"; `URITemplate` for the 0.x dialect).
- * Throws `invalid_selector` for anything empty, too long, containing control characters,
- * malformed, or too costly to match; the returned `matches` is pure, never throws, and runs in
- * time linear in the topic (RE2 for patterns, string comparison otherwise).
+ * Compiles a topic selector, or returns the same (frozen) Selector compiled earlier for the
+ * same type, text and limits. Thousands of subscribers to one topic then share one selector
+ * (its closure, its text) instead of holding a copy each; a bounded LRU keeps it from growing
+ * with one-off selectors. A selector that does not compile is never cached: it throws each time.
  */
 export function compileSelector(
   type: MatchType,
   raw: string,
   limits: SelectorLimits = DEFAULT_SELECTOR_LIMITS,
 ): Selector {
+  if (raw.length > MAX_CACHED_LENGTH) return compile(type, raw, limits);
+  let cache = caches.get(limits);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(limits, cache);
+  }
+  // No valid selector contains a control character, so the key is unambiguous.
+  const key = `${type}\n${raw}`;
+  let selector = cache.get(key);
+  if (selector !== undefined) {
+    cache.delete(key);
+  } else {
+    selector = Object.freeze(compile(type, raw, limits));
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(key, selector);
+  return selector;
+}
+
+/**
+ * Compiles a topic selector (Mercure, "Matcher Types"; `URITemplate` for the 0.x dialect).
+ * Throws `invalid_selector` for anything empty, too long, containing control characters,
+ * malformed, or too costly to match; the returned `matches` is pure, never throws, and runs in
+ * time linear in the topic (RE2 for patterns, string comparison otherwise).
+ */
+function compile(type: MatchType, raw: string, limits: SelectorLimits): Selector {
   if (raw.length > limits.maxSelectorLength) {
     throw new HubError('invalid_selector', `selector longer than ${limits.maxSelectorLength} characters`);
   }

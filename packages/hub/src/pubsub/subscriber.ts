@@ -4,6 +4,9 @@ import type { WriteCoalescer } from '../stream/write-coalescer.js';
 import type { Selector } from './selector.js';
 import type { Update } from './update.js';
 
+/** Ends a subscriber's replay grace period (set by the class: it reaches a private field). */
+let forgetReplayed: (sub: Subscriber) => void;
+
 /** What a subscriber reports its stream's end to: one per hub, shared by every subscriber. */
 export interface SubscriberHost {
   closed(sub: Subscriber, reason: CloseReason): void;
@@ -23,12 +26,8 @@ export class Subscriber implements StreamOwner {
   readonly stream: SseStream;
   /** Dispatch epoch of the last update delivered (the broker's de-duplication mark, no Set per event). */
   mark = 0;
-  #held: Update[] | null = null;
-  /** Held updates before this index are already written (release drains with flow control). */
-  #heldAt = 0;
-  #heldLimit = 0;
-  #replayed: Set<string> | null = null;
-  #replayedTimer: NodeJS.Timeout | undefined;
+  /** Only while resuming, and for a grace period after: most subscribers never need it. */
+  #resume: Resume | null = null;
   readonly #host: SubscriberHost;
 
   constructor(init: {
@@ -67,15 +66,19 @@ export class Subscriber implements StreamOwner {
 
   /** Called by the broker for matching updates it may read (canRead); false once the stream is gone. */
   deliver(update: Update, coalescer: WriteCoalescer): boolean {
-    if (this.#held !== null) {
-      if (this.#held.length - this.#heldAt >= this.#heldLimit) {
-        this.stream.close('slow_consumer');
-        return false;
+    const resume = this.#resume;
+    if (resume !== null) {
+      const held = resume.held;
+      if (held !== null) {
+        if (held.length - resume.heldAt >= resume.heldLimit) {
+          this.stream.close('slow_consumer');
+          return false;
+        }
+        held.push(update);
+        return true;
       }
-      this.#held.push(update);
-      return true;
+      if (resume.replayed?.has(update.id)) return true;
     }
-    if (this.#replayed?.has(update.id)) return true;
     if (this.stream.closed) return false;
     coalescer.enqueue(this.stream, update.chunk);
     return true;
@@ -83,9 +86,7 @@ export class Subscriber implements StreamOwner {
 
   /** Starts holding live updates (before history is read). */
   hold(limit: number): void {
-    this.#held = [];
-    this.#heldAt = 0;
-    this.#heldLimit = limit;
+    this.#resume = { held: [], heldAt: 0, heldLimit: limit, replayed: null, timer: undefined };
   }
 
   /**
@@ -96,26 +97,44 @@ export class Subscriber implements StreamOwner {
    * still holding what arrives meanwhile, so a backlog above the queue bound is no drop.
    */
   async release(replayed: Set<string>, graceMs: number): Promise<void> {
-    const held = this.#held ?? [];
-    while (this.#heldAt < held.length) {
-      const u = held[this.#heldAt++]!;
+    const resume = this.#resume;
+    if (resume === null) return;
+    const held = resume.held ?? [];
+    while (resume.heldAt < held.length) {
+      const u = held[resume.heldAt++]!;
       if (replayed.has(u.id)) continue;
       if (!this.stream.write(u.chunk)) return;
       if (this.stream.blocked) await this.stream.whenWritable();
       if (this.stream.closed) return;
     }
-    this.#held = null;
-    if (replayed.size === 0) return;
-    this.#replayed = replayed;
-    this.#replayedTimer = setTimeout(() => {
-      this.#replayed = null;
-    }, graceMs);
-    this.#replayedTimer.unref();
+    if (replayed.size === 0) {
+      this.#resume = null;
+      return;
+    }
+    resume.held = null;
+    resume.replayed = replayed;
+    resume.timer = setTimeout(forgetReplayed, graceMs, this);
+    resume.timer.unref();
   }
 
   dispose(): void {
-    clearTimeout(this.#replayedTimer);
-    this.#held = null;
-    this.#replayed = null;
+    if (this.#resume !== null) clearTimeout(this.#resume.timer);
+    this.#resume = null;
   }
+
+  static {
+    forgetReplayed = (sub) => {
+      sub.#resume = null;
+    };
+  }
+}
+
+/** A resuming subscriber's state: live updates held during replay, then the replayed ids. */
+interface Resume {
+  held: Update[] | null;
+  /** Held updates before this index are already written (release drains with flow control). */
+  heldAt: number;
+  heldLimit: number;
+  replayed: Set<string> | null;
+  timer: NodeJS.Timeout | undefined;
 }

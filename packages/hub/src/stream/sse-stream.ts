@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { toChunk } from './chunk.js';
 import { encodeComment } from './encode-event.js';
+import type { Beating, Heartbeats } from './heartbeats.js';
 
 export type CloseReason =
   | 'client'
@@ -13,8 +14,8 @@ export type CloseReason =
   | 'error';
 
 export interface SseStreamOptions {
-  /** Comment heartbeat after this much silence (ms); 0 disables. Real traffic resets it. */
-  readonly heartbeatMs: number;
+  /** Comment heartbeats after a period of silence, shared by the hub's streams; none: no heartbeat. */
+  readonly heartbeats?: Heartbeats | undefined;
   /** Bound of the queue kept while the socket does not drain. */
   readonly maxQueueBytes: number;
   readonly maxQueueEvents: number;
@@ -31,6 +32,11 @@ export interface StreamOwner {
 
 /** The last chunk of a chunked body (RFC 9112 7.1): a clean end, distinguishable from a reset. */
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+/** States of a stream (bits of one small integer, not three fields). */
+const BLOCKED = 1;
+const OPENED = 2;
+const CLOSED = 4;
 
 /** Where a socket or response finds its stream: listeners are shared functions, not closures. */
 const kStream = Symbol('tidings.sseStream');
@@ -53,64 +59,57 @@ let drainStream: (stream: SseStream) => void;
  * (`http/stream-intake.ts`): then this class writes the response head itself and owns the socket,
  * and no IncomingMessage, ServerResponse or HTTP parser stays alive for the stream.
  */
-export class SseStream {
-  /** node:http path only. */
-  readonly #res: ServerResponse | undefined;
-  readonly #opts: SseStreamOptions;
-  readonly #now: () => number;
+export class SseStream implements Beating {
   /** Told when the stream ends; set by the subscriber that owns the stream. */
   owner: StreamOwner | undefined;
-  #queue: Buffer[] = [];
-  #queuedBytes = 0;
-  /** Blocked until open(): frames written before the headers wait in the queue. */
-  #blocked = true;
-  #closed = false;
-  #opened = false;
-  #lastWrite = 0;
-  #heartbeat: NodeJS.Timeout | undefined;
-  #writeTimer: NodeJS.Timeout | undefined;
-  #endTimer: NodeJS.Timeout | undefined;
-  #endAt = Number.POSITIVE_INFINITY;
+  /** Heartbeats' bookkeeping (see Heartbeats). */
+  beatIndex = -1;
+  beatTick = 0;
+  /** WriteCoalescer's bookkeeping for this tick (see WriteCoalescer). */
+  pendingCount = 0;
+  pendingList: Buffer[] | null = null;
+  readonly #opts: SseStreamOptions;
+  /** node:http path only. */
+  readonly #res: ServerResponse | undefined;
   /** The socket frames are written to: from the start on a raw socket, once headers are out otherwise. */
   #sink: Socket | undefined;
+  /** Frames held while blocked (allocated then only). */
+  #queue: Buffer[] | null = null;
+  #queuedBytes = 0;
+  /** BLOCKED until open(): frames written before the headers wait in the queue. */
+  #flags = BLOCKED;
+  #writeTimer: NodeJS.Timeout | undefined;
+  #endTimer: NodeJS.Timeout | undefined;
+  /** When the stream ends (ms, `now` clock); 0: no end set. */
+  #endAt = 0;
 
   /** Over a node:http response (`transport` a ServerResponse) or a raw socket that has sent its request head. */
   constructor(transport: ServerResponse | Socket, opts: SseStreamOptions) {
     this.#opts = opts;
-    this.#now = opts.now ?? Date.now;
-    const carrier = transport as Carrier;
-    carrier[kStream] = this;
+    (transport as Carrier)[kStream] = this;
     if (isResponse(transport)) {
       this.#res = transport;
       transport.on('close', onCarrierClose);
       transport.on('error', onResponseError);
     } else {
+      // A raw socket's listeners come at open(): until then the intake that read its head
+      // watches it (and a close is seen at open()).
       this.#sink = transport;
-      transport.on('close', onCarrierClose);
-      transport.on('error', ignore);
-      // Nothing may follow the request on a stream's connection: a pipelined request could never
-      // be answered, and a half-closed client is gone (as node:http treats it).
-      transport.on('data', onRawInput);
-      transport.on('end', onRawInput);
-      transport.on('drain', onDrain);
     }
   }
 
-  /** Frames handed over by the WriteCoalescer during this tick, written together at its flush. */
-  readonly pending: Buffer[] = [];
-
   get closed(): boolean {
-    return this.#closed;
+    return (this.#flags & CLOSED) !== 0;
   }
 
   /** True while the socket pushes back and frames are queued: a backlog writer should await `whenWritable()`. */
   get blocked(): boolean {
-    return this.#blocked;
+    return (this.#flags & BLOCKED) !== 0;
   }
 
   /** Sends the status line and headers now (so a client publishing on `open` cannot race us), then `preamble`. */
   open(headers: Record<string, string>, preamble?: Buffer): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     const res = this.#res;
     let first: Buffer | undefined;
     if (res === undefined) {
@@ -119,6 +118,15 @@ export class SseStream {
         this.#finish('client');
         return;
       }
+      socket.on('close', onCarrierClose);
+      socket.on('error', ignore);
+      socket.on('drain', onDrain);
+      // Nothing may follow the request on a stream's connection: a pipelined request could never
+      // be answered. A half-closed client is gone: the socket ends itself (as node:http does)
+      // and then closes.
+      socket.on('data', onRawInput);
+      socket.allowHalfOpen = false;
+      // Nagle would hold small frames for up to 40 ms waiting for an ACK.
       socket.setNoDelay(true);
       // The head and the preamble leave in one write.
       const head = Buffer.from(responseHead(headers), 'latin1');
@@ -129,7 +137,6 @@ export class SseStream {
         this.#finish('client');
         return;
       }
-      // Nagle would hold small frames for up to 40 ms waiting for an ACK.
       socket.setNoDelay(true);
       res.writeHead(200, headers);
       res.flushHeaders();
@@ -144,15 +151,13 @@ export class SseStream {
       socket.on('drain', onDrain);
       if (preamble !== undefined && preamble.length > 0) first = toChunk(preamble);
     }
-    this.#opened = true;
+    this.#flags = OPENED;
     const early = this.#queue;
-    this.#queue = [];
+    this.#queue = null;
     this.#queuedBytes = 0;
-    this.#blocked = false;
+    this.#opts.heartbeats?.add(this);
     if (first !== undefined) this.write(first);
-    else this.#lastWrite = this.#now();
-    for (const chunk of early) this.write(chunk);
-    this.#armHeartbeat(this.#opts.heartbeatMs);
+    if (early !== null) for (const chunk of early) this.write(chunk);
   }
 
   /**
@@ -161,27 +166,34 @@ export class SseStream {
    * socket directly: ServerResponse would frame (and cork) every call again.
    */
   write(frame: Buffer): boolean {
-    if (this.#closed) return false;
-    if (this.#blocked) {
+    const flags = this.#flags;
+    if ((flags & CLOSED) !== 0) return false;
+    if ((flags & BLOCKED) !== 0) {
+      let queue = this.#queue;
+      if (queue === null) {
+        queue = [];
+        this.#queue = queue;
+      }
       if (
-        this.#queue.length >= this.#opts.maxQueueEvents ||
+        queue.length >= this.#opts.maxQueueEvents ||
         this.#queuedBytes + frame.length > this.#opts.maxQueueBytes
       ) {
         this.close('slow_consumer');
         return false;
       }
-      this.#queue.push(frame);
+      queue.push(frame);
       this.#queuedBytes += frame.length;
       return true;
     }
-    this.#lastWrite = this.#now();
+    const heartbeats = this.#opts.heartbeats;
+    if (heartbeats !== undefined) this.beatTick = heartbeats.tick;
     if (!this.#sink!.write(frame)) this.#block();
     return true;
   }
 
   /** Resolves once nothing is queued (used by replay, which may write more than the queue bound). */
   whenWritable(): Promise<void> {
-    if (!this.#blocked || this.#closed) return Promise.resolve();
+    if (!this.blocked || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const sink = this.#sink!;
       const closer: Carrier = this.#res ?? sink;
@@ -192,7 +204,7 @@ export class SseStream {
       };
       // Our own drain handler runs first (registered at open) and flushes the queue.
       const check = () => {
-        if (!this.#blocked) done();
+        if (!this.blocked) done();
       };
       sink.on('drain', check);
       closer.on('close', done);
@@ -201,9 +213,9 @@ export class SseStream {
 
   /** Ends the stream at `at` (ms, same clock as `now`): token expiry, maximum lifetime. The earliest call wins. */
   endAt(at: number, reason: CloseReason): void {
-    if (at >= this.#endAt || this.#closed) return;
+    if ((this.#endAt !== 0 && at >= this.#endAt) || this.closed) return;
     this.#endAt = at;
-    const delay = Math.max(0, at - this.#now());
+    const delay = Math.max(0, at - (this.#opts.now ?? Date.now)());
     clearTimeout(this.#endTimer);
     this.#endTimer = setTimeout(closeStream, Math.min(delay, 2 ** 31 - 1), this, reason);
     this.#endTimer.unref();
@@ -214,11 +226,12 @@ export class SseStream {
    * EventSource reconnects; a dropped slow consumer is destroyed, since its socket cannot drain.
    */
   close(reason: CloseReason): void {
-    if (this.#closed) return;
+    const flags = this.#flags;
+    if ((flags & CLOSED) !== 0) return;
     const res = this.#res;
     if (reason === 'slow_consumer' || reason === 'write_timeout' || reason === 'error') this.#destroy();
     // A raw stream that has not sent its head has no body to end.
-    else if (res === undefined && !this.#opened) this.#destroy();
+    else if (res === undefined && (flags & OPENED) === 0) this.#destroy();
     else {
       if (res !== undefined) res.end();
       // A raw stream's connection closes after its last chunk (a server may close after any
@@ -228,7 +241,7 @@ export class SseStream {
       // The terminating chunk waits behind what the socket holds: a client that never reads
       // would keep the connection, and its descriptor, forever and outside every subscriber
       // cap. It gets the write timeout to take it, like any blocked write.
-      if (this.#blocked) {
+      if ((flags & BLOCKED) !== 0) {
         const linger = setTimeout(destroyCarrier, this.#opts.writeTimeoutMs || 30_000, res ?? this.#sink!);
         linger.unref();
       }
@@ -247,18 +260,20 @@ export class SseStream {
    * (an error that must be answered exactly as node:http answers it). No close is reported.
    */
   abandon(): void {
-    const sink = this.#sink;
-    if (this.#opened || this.#closed || this.#res !== undefined || sink === undefined) return;
-    this.#closed = true;
+    if ((this.#flags & (OPENED | CLOSED)) !== 0 || this.#res !== undefined) return;
+    this.#flags = CLOSED;
     clearTimeout(this.#endTimer);
-    this.#queue = [];
+    this.#queue = null;
     this.#queuedBytes = 0;
-    sink.off('close', onCarrierClose);
-    sink.off('error', ignore);
-    sink.off('data', onRawInput);
-    sink.off('end', onRawInput);
-    sink.off('drain', onDrain);
-    (sink as Carrier)[kStream] = undefined;
+    (this.#sink as Carrier)[kStream] = undefined;
+  }
+
+  /**
+   * A comment after a period of silence (Heartbeats). None while the socket pushes back: the
+   * queue goes first, and the write timeout decides about a client that does not read.
+   */
+  heartbeat(): void {
+    if (this.#flags === OPENED) this.write(HEARTBEAT);
   }
 
   #destroy(): void {
@@ -267,12 +282,12 @@ export class SseStream {
   }
 
   #finish(reason: CloseReason): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#heartbeat);
+    if (this.closed) return;
+    this.#flags |= CLOSED;
+    this.#opts.heartbeats?.remove(this);
     clearTimeout(this.#writeTimer);
     clearTimeout(this.#endTimer);
-    this.#queue = [];
+    this.#queue = null;
     this.#queuedBytes = 0;
     const res = this.#res;
     const sink = this.#sink;
@@ -290,7 +305,7 @@ export class SseStream {
   }
 
   #block(): void {
-    this.#blocked = true;
+    this.#flags |= BLOCKED;
     clearTimeout(this.#writeTimer);
     if (this.#opts.writeTimeoutMs > 0) {
       this.#writeTimer = setTimeout(closeStream, this.#opts.writeTimeoutMs, this, 'write_timeout');
@@ -299,36 +314,22 @@ export class SseStream {
   }
 
   #drain(): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
-    if (this.#queue.length === 0) {
-      this.#blocked = false;
+    const queue = this.#queue;
+    if (queue === null || queue.length === 0) {
+      this.#flags &= ~BLOCKED;
       return;
     }
     // Everything that piled up goes out in one write: one syscall instead of one per event.
-    const chunk = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queuedBytes);
-    this.#queue = [];
+    const chunk = queue.length === 1 ? queue[0]! : Buffer.concat(queue, this.#queuedBytes);
+    this.#queue = null;
     this.#queuedBytes = 0;
-    this.#lastWrite = this.#now();
-    if (this.#sink!.write(chunk)) this.#blocked = false;
+    const heartbeats = this.#opts.heartbeats;
+    if (heartbeats !== undefined) this.beatTick = heartbeats.tick;
+    if (this.#sink!.write(chunk)) this.#flags &= ~BLOCKED;
     else this.#block();
-  }
-
-  #armHeartbeat(delay: number): void {
-    const every = this.#opts.heartbeatMs;
-    if (every <= 0 || this.#closed) return;
-    this.#heartbeat = setTimeout(() => {
-      const idle = this.#now() - this.#lastWrite;
-      if (idle >= every) {
-        this.write(HEARTBEAT);
-        // Jitter spreads the heartbeats of streams opened together (e.g. after a restart).
-        this.#armHeartbeat(every * (0.9 + Math.random() * 0.1));
-      } else {
-        this.#armHeartbeat(every - idle);
-      }
-    }, delay);
-    this.#heartbeat.unref();
   }
 
   static {

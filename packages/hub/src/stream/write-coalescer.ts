@@ -7,7 +7,9 @@ import type { SseStream } from './sse-stream.js';
  *
  * The common case costs no allocation per subscriber: a subscriber that received every frame of
  * the turn is written the turn's frames concatenated once and shared by all such subscribers
- * (encode once, write the same bytes to everyone). Others get their own concatenation.
+ * (encode once, write the same bytes to everyone). While a subscriber has received every frame
+ * so far, only a count is kept (`pendingCount`); a list of its own (`pendingList`) is made the
+ * first time it misses one, and it is then written its own concatenation.
  */
 export class WriteCoalescer {
   #frames: Buffer[] = [];
@@ -26,9 +28,15 @@ export class WriteCoalescer {
     }
   }
 
-  /** Queues `frame` (registered with begin() this turn) for `stream`. */
+  /** Queues `frame`, the one registered by the latest begin(), for `stream`. */
   enqueue(stream: SseStream, frame: Buffer): void {
-    if (stream.pending.push(frame) === 1) this.#dirty.push(stream);
+    const count = stream.pendingCount++;
+    if (count === 0) this.#dirty.push(stream);
+    const list = stream.pendingList;
+    if (list !== null) list.push(frame);
+    // Each update reaches a subscriber at most once and in dispatch order: one that has had
+    // every earlier frame of the turn has had exactly the first `count` of them.
+    else if (count !== this.#frames.length - 1) stream.pendingList = [...this.#frames.slice(0, count), frame];
   }
 
   /** Writes everything queued this turn. */
@@ -46,11 +54,14 @@ export class WriteCoalescer {
     this.#bytes = 0;
     this.#dirty = [];
     for (const stream of dirty) {
-      const p = stream.pending;
-      // Each update reaches a subscriber at most once and in dispatch order, so a subscriber
-      // with as many frames as the turn has got exactly the turn's bytes.
-      const bytes = p.length === frames.length ? all : p.length === 1 ? p[0]! : Buffer.concat(p);
-      p.length = 0;
+      const list = stream.pendingList;
+      const count = stream.pendingCount;
+      stream.pendingList = null;
+      stream.pendingCount = 0;
+      let bytes: Buffer;
+      if (list !== null) bytes = list.length === 1 ? list[0]! : Buffer.concat(list);
+      else if (count === frames.length) bytes = all;
+      else bytes = count === 1 ? frames[0]! : Buffer.concat(frames.slice(0, count));
       stream.write(bytes);
     }
   }

@@ -1,0 +1,209 @@
+/**
+ * Issue 5, memory per idle subscriber: what a stream keeps is small and shared where it can be.
+ * One heartbeat timer for every stream (not one per stream), compiled selectors shared between
+ * subscribers, coalesced writes that keep only a count per subscriber, and an idle subscriber's
+ * heap measured against a bound, with the clients in another process.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { compileSelector } from '@tidings/hub';
+import { type Beating, Heartbeats } from '../src/stream/heartbeats.js';
+import { type HubFixture, startHub } from './support/hub-fixture.js';
+import { SseReader } from './support/sse-reader.js';
+
+const TOPIC = 'https://example.com/memory';
+
+async function withHub(options: Parameters<typeof startHub>[0], fn: (fx: HubFixture) => Promise<void>) {
+  const fx = await startHub(options);
+  try {
+    await fn(fx);
+  } finally {
+    await fx.close();
+  }
+}
+
+function timers(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+/** A node script that opens `n` raw subscribers and prints `ready` once each got its response head. */
+const CLIENTS = `
+const net = require('node:net');
+const [port, n, path] = process.argv.slice(1);
+const request = 'GET ' + path + ' HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nAccept: text/event-stream\\r\\n\\r\\n';
+let heads = 0, started = 0, inflight = 0;
+const next = () => {
+  while (inflight < 100 && started < Number(n)) {
+    started++; inflight++;
+    let seen = false;
+    const s = net.connect(Number(port), '127.0.0.1', () => s.write(request));
+    s.on('data', () => { if (!seen) { seen = true; inflight--; if (++heads === Number(n)) console.log('ready'); else next(); } });
+    s.on('error', (e) => { console.error(e.message); process.exit(1); });
+  }
+};
+next();
+process.stdin.on('data', () => process.exit(0));
+`;
+
+describe('stream memory', () => {
+  test('one heartbeat timer for 300 streams, and every stream gets its heartbeats', async () => {
+    await withHub({ heartbeatMs: 100, subscriptions: false }, async (fx) => {
+      const first = await SseReader.open(`${fx.url}?match=*`);
+      const base = timers();
+      const readers = await Promise.all(
+        Array.from({ length: 299 }, () => SseReader.open(`${fx.url}?match=*`)),
+      );
+      readers.push(first);
+      try {
+        assert.ok(timers() - base <= 2, `${timers() - base} more timers for 299 more streams`);
+        await sleep(450);
+        for (const r of readers) assert.ok(r.comments.length >= 2, `${r.comments.length} heartbeats`);
+        assert.deepEqual(
+          readers.flatMap((r) => r.events),
+          [],
+        );
+      } finally {
+        for (const r of readers) r.close();
+      }
+    });
+  });
+
+  test('heartbeats: never before a period of silence, at most a tenth early after one, spread apart', async () => {
+    const PERIOD = 60;
+    const heartbeats = new Heartbeats(PERIOD);
+    const beats: number[][] = [];
+    const streams = Array.from({ length: 40 }, (_, i): Beating => {
+      beats.push([]);
+      return {
+        beatIndex: -1,
+        beatTick: 0,
+        heartbeat() {
+          beats[i]!.push(performance.now());
+        },
+      };
+    });
+    const opened = performance.now();
+    for (const s of streams) heartbeats.add(s);
+    // Stream 0 writes every 20 ms for a while: real traffic pushes its heartbeat back.
+    const busyUntil = opened + 300;
+    while (performance.now() < busyUntil) {
+      streams[0]!.beatTick = heartbeats.tick;
+      await sleep(20);
+    }
+    await sleep(700);
+    for (const s of streams) heartbeats.remove(s);
+    assert.equal(heartbeats.size, 0);
+    const quiet = beats.slice(1);
+    for (const b of quiet) {
+      assert.ok(b.length >= 8, `${b.length} heartbeats in ~1 s at ${PERIOD} ms`);
+      assert.ok(b[0]! - opened >= PERIOD - 5, `first heartbeat after ${(b[0]! - opened).toFixed(0)} ms`);
+      for (let k = 1; k < b.length; k++)
+        assert.ok(b[k]! - b[k - 1]! >= PERIOD * 0.9 - 10, `gap ${(b[k]! - b[k - 1]!).toFixed(0)} ms`);
+    }
+    assert.ok(beats[0]![0]! - busyUntil >= PERIOD - 25, 'no heartbeat while the stream wrote');
+    // Opened together, they do not all beat at the same instants forever.
+    const lastBeats = new Set(quiet.map((b) => Math.round(b.at(-1)!)));
+    assert.ok(lastBeats.size > 1, 'heartbeats spread apart');
+  });
+
+  test('subscribers to the same selector share one compiled selector; invalid ones throw every time', () => {
+    const limits = { maxSelectorLength: 100, hubUrl: 'https://hub.example/.well-known/mercure' };
+    assert.equal(compileSelector('Exact', TOPIC, limits), compileSelector('Exact', TOPIC, limits));
+    assert.equal(
+      compileSelector('URLPattern', '/books/:id', limits),
+      compileSelector('URLPattern', '/books/:id', limits),
+    );
+    assert.notEqual(compileSelector('Exact', TOPIC, limits), compileSelector('URITemplate', TOPIC, limits));
+    const other = { ...limits, hubUrl: 'https://other.example/.well-known/mercure' };
+    assert.notEqual(
+      compileSelector('URLPattern', '/books/:id', limits),
+      compileSelector('URLPattern', '/books/:id', other),
+    );
+    assert.ok(Object.isFrozen(compileSelector('Exact', TOPIC, limits)));
+    for (let i = 0; i < 2; i++) {
+      assert.throws(() => compileSelector('Exact', 'x'.repeat(101), limits), { code: 'invalid_selector' });
+      assert.throws(() => compileSelector('Exact', '', limits), { code: 'invalid_selector' });
+    }
+    // Bounded: after many one-off selectors, the first is compiled afresh.
+    const first = compileSelector('Exact', 'https://example.com/first', limits);
+    for (let i = 0; i < 1100; i++) compileSelector('Exact', `https://example.com/one-off/${i}`, limits);
+    assert.notEqual(compileSelector('Exact', 'https://example.com/first', limits), first);
+  });
+
+  test('subscribers on overlapping selectors get exactly their updates, in order, from coalesced turns', async () => {
+    await withHub({ subscriptions: false }, async (fx) => {
+      const a = `${TOPIC}/a`;
+      const b = `${TOPIC}/b`;
+      const q = (...topics: string[]) => topics.map((t) => `match=${encodeURIComponent(t)}`).join('&');
+      const readers = {
+        a: await SseReader.open(`${fx.url}?${q(a)}`),
+        b: await SseReader.open(`${fx.url}?${q(b)}`),
+        ab: await SseReader.open(`${fx.url}?${q(a, b)}`),
+        all: await SseReader.open(`${fx.url}?match=*`),
+      };
+      try {
+        const plan = Array.from({ length: 80 }, (_, i) => [[a], [b], [a, b], [`${TOPIC}/c`]][i % 4]!);
+        // Published without waiting: many updates are dispatched in one event-loop turn.
+        await Promise.all(plan.map((topics, i) => fx.hub.publish({ topics, data: `u${i}`, id: `u${i}` })));
+        const want = (pick: (topics: string[]) => boolean) =>
+          plan.flatMap((topics, i) => (pick(topics) ? [`u${i}`] : []));
+        const expected = {
+          a: want((t) => t.includes(a)),
+          b: want((t) => t.includes(b)),
+          ab: want((t) => t.includes(a) || t.includes(b)),
+          all: want(() => true),
+        };
+        for (const [name, reader] of Object.entries(readers)) {
+          const got = await reader.waitFor(expected[name as keyof typeof expected].length);
+          assert.deepEqual(
+            got.map((e) => e.data),
+            expected[name as keyof typeof expected],
+            name,
+          );
+        }
+      } finally {
+        for (const r of Object.values(readers)) r.close();
+      }
+    });
+  });
+
+  test('an idle subscriber costs well under 3 KB of heap (node:http alone held about 4.5 KB)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await sleep(20);
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const N = 2000;
+    await withHub({ heartbeatMs: 15_000, limits: { maxSubscribersPerClient: N } }, async (fx) => {
+      const path = `/.well-known/mercure?match=${encodeURIComponent(TOPIC)}`;
+      // Warm-up: code and the hub's shared state, so the measure is per subscriber.
+      const warm = spawn(process.execPath, ['-e', CLIENTS, String(fx.port), '20', path]);
+      await once(warm.stdout, 'data');
+      warm.kill();
+      await once(warm, 'exit');
+      while (fx.hub.subscriberCount > 0) await sleep(10);
+      const before = await collect();
+      const clients = spawn(process.execPath, ['-e', CLIENTS, String(fx.port), String(N), path], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      try {
+        await once(clients.stdout, 'data');
+        while (fx.hub.subscriberCount < N) await sleep(10);
+        const perSubscriber = ((await collect()) - before) / N;
+        assert.ok(perSubscriber < 3 * 1024, `${perSubscriber.toFixed(0)} bytes of heap per idle subscriber`);
+      } finally {
+        clients.kill();
+        await once(clients, 'exit');
+      }
+    });
+  });
+});
