@@ -108,6 +108,7 @@ export class StreamIntake {
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('error', ignore);
+      socket.off('close', release);
     };
     const handOver = (bytes: Buffer[]) => {
       release();
@@ -133,6 +134,8 @@ export class StreamIntake {
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', ignore);
+    // A connection that closes before it is judged must not stay in #judging.
+    socket.on('close', release);
   }
 
   #track(socket: Socket): void {

@@ -24,12 +24,12 @@ export interface SseStreamOptions {
   readonly now?: () => number;
 }
 
-const HEARTBEAT = toChunk(encodeComment());
 /** Told once when the stream ends (the subscriber that owns it). */
 export interface StreamOwner {
   streamClosed(reason: CloseReason): void;
 }
 
+const HEARTBEAT = toChunk(encodeComment());
 /** The last chunk of a chunked body (RFC 9112 7.1): a clean end, distinguishable from a reset. */
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
@@ -38,7 +38,7 @@ const BLOCKED = 1;
 const OPENED = 2;
 const CLOSED = 4;
 
-/** Where a socket or response finds its stream: listeners are shared functions, not closures. */
+/** Where a socket or response finds its stream. */
 const kStream = Symbol('tidings.sseStream');
 type Carrier = (Socket | ServerResponse) & { [kStream]?: SseStream | undefined };
 
