@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import * as hubModule from '@tidings/hub';
-import { createHub, type Engine, type Hub } from '@tidings/hub';
+import { createEngine, createHub, type Hub } from '@tidings/hub';
 import { recoverCurrentPicture } from './current-picture.js';
 import type { FrameLogger } from './frame-hub.js';
 import { jsonLogger } from './frame-hub.js';
@@ -38,20 +37,6 @@ export interface RunningFrame {
   close(): Promise<void>;
 }
 
-type CreateEngine = (o: { dataDir: string; historySize: number }) => Promise<Engine>;
-
-/**
- * The hub's embedded durable store, when this version of @tidings/hub exports `createEngine`;
- * otherwise undefined (the hub then keeps history in memory).
- */
-export async function createDurableEngine(dataDir: string, historySize: number): Promise<Engine | undefined> {
-  const create = (hubModule as unknown as Record<string, unknown>)['createEngine'] as
-    | CreateEngine
-    | undefined;
-  if (typeof create !== 'function') return undefined;
-  return create({ dataDir, historySize });
-}
-
 /**
  * Starts the hub with the Picture Frame as its app: one server, one port. The page subscribes
  * to the hub's /.well-known/mercure; the frame publishes through the hub in-process.
@@ -59,10 +44,9 @@ export async function createDurableEngine(dataDir: string, historySize: number):
 export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> {
   const log = o.log ?? jsonLogger;
   const historySize = o.historySize ?? DEFAULT_HISTORY_SIZE;
-  const engine = o.dataDir !== undefined ? await createDurableEngine(o.dataDir, historySize) : undefined;
-  if (o.dataDir !== undefined && engine === undefined) {
-    log.warn({}, 'this @tidings/hub has no createEngine export: history is kept in memory only');
-  }
+  // The hub's embedded durable store (LMDB) when a data folder is given; memory otherwise.
+  const engine =
+    o.dataDir !== undefined ? await createEngine({ dataDir: o.dataDir, historySize }) : undefined;
   const initialPicture = engine ? await recoverCurrentPicture(engine.history, FRAME_TOPIC) : null;
   const frame = createPictureFrame({
     provider: o.provider,
