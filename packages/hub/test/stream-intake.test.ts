@@ -15,6 +15,7 @@ import {
   MemoryStore,
   type Update,
 } from '@tidings/hub';
+import { startCli } from './support/cli-process.js';
 import { assertProblem } from './support/expect-problem.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { connectTo, parseResponse, type RawResponse } from './support/raw-http.js';
@@ -257,6 +258,26 @@ describe('stream intake: endings and deadlines', () => {
     } finally {
       conn.destroy();
       await fx.close();
+    }
+  });
+
+  test("a head over node:http's header size limit is left to node:http (431), whatever the limit", async () => {
+    const cli = await startCli(['--anonymous', '--transport', 'memory'], {
+      NODE_OPTIONS: '--max-http-header-size=600',
+    });
+    const big = await Conn.open(cli.port);
+    const small = await Conn.open(cli.port);
+    try {
+      big.socket.write(get(QUERY, [`X-Pad: ${'p'.repeat(700)}`]));
+      await big.until(() => complete(big.response), 'an answer');
+      assertProblem(big.response, 'header_too_large');
+      small.socket.write(get(QUERY, [`X-Pad: ${'p'.repeat(100)}`]));
+      await small.until((t) => t.includes('retry: '), 'the stream');
+      assert.equal(small.response.status, 200);
+    } finally {
+      big.destroy();
+      small.destroy();
+      await cli.stop();
     }
   });
 

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import { maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { readSubscribeHead, type SubscribeHead } from './subscribe-head.js';
+import { MAX_HEAD_BYTES, readSubscribeHead, type SubscribeHead } from './subscribe-head.js';
 
 type ConnectionListener = (this: Server, socket: Socket) => void;
 
@@ -44,6 +44,8 @@ export class StreamIntake {
   readonly #server: Server;
   readonly #http: ConnectionListener;
   readonly #opts: StreamIntakeOptions;
+  /** Heads longer than node:http's header limit (--max-http-header-size) are its to refuse. */
+  readonly #maxHeadBytes: number;
   /** Connections without a complete request yet, and when they came. */
   readonly #pending = new Map<Socket, number>();
   /** Connections whose first bytes this intake is still waiting for or judging. */
@@ -54,6 +56,7 @@ export class StreamIntake {
     this.#server = server;
     this.#http = http;
     this.#opts = opts;
+    this.#maxHeadBytes = Math.min(MAX_HEAD_BYTES, maxHeaderSize);
   }
 
   /**
@@ -88,7 +91,7 @@ export class StreamIntake {
         if (earlyBytes > MAX_EARLY_BYTES) socket.destroy();
         return;
       }
-      head = readSubscribeHead(chunk);
+      head = readSubscribeHead(chunk, this.#maxHeadBytes);
       if (head === undefined) return handOver([chunk]);
       // The head came in time; what is left is the hub's own work.
       this.#pending.delete(socket);

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 export const HUB_PATH = '/.well-known/mercure';
 
 /** Longest head taken past node:http; longer ones (big cookies, long tokens) go the common way. */
-const MAX_HEAD_BYTES = 8 * 1024;
+export const MAX_HEAD_BYTES = 8 * 1024;
 const MAX_HEADER_LINES = 64;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
@@ -39,15 +39,16 @@ export interface SubscribeHead {
  * plain `GET /.well-known/mercure[/][?...] HTTP/1.1` head: printable ASCII only, CRLF line
  * ends, no obs-fold, no duplicate header, a Host, no body, nothing pipelined after it.
  *
- * Anything else (another request, a head split over several reads, an unusual byte, a header
- * this parser does not judge) returns undefined and goes to node:http unchanged, which answers
+ * `maxBytes` must not exceed node:http's header size limit, so that nothing node:http would
+ * refuse with 431 is taken. Anything else (another request, a head split over several reads, an
+ * unusual byte, a header this parser does not judge) returns undefined and goes to node:http unchanged, which answers
  * it as it always did, errors and limits included (header size 431, timeouts 408, malformed 400).
  * So this parser is deliberately narrow: it only ever says yes to requests node:http would
  * parse to the same method, target and headers.
  */
-export function readSubscribeHead(bytes: Buffer): SubscribeHead | undefined {
+export function readSubscribeHead(bytes: Buffer, maxBytes = MAX_HEAD_BYTES): SubscribeHead | undefined {
   const length = bytes.length;
-  if (length > MAX_HEAD_BYTES || length < 4 + HUB_PATH.length) return undefined;
+  if (length > maxBytes || length < 4 + HUB_PATH.length) return undefined;
   // "GET /": the cheapest test first, since every connection's first bytes come here.
   if (bytes[0] !== 0x47 || bytes[1] !== 0x45 || bytes[2] !== 0x54 || bytes[3] !== 0x20 || bytes[4] !== 0x2f)
     return undefined;
