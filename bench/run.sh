@@ -16,7 +16,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # policy-rc.d in containers keeps the nginx service from starting; we never use it anyway.
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-[ -d node_modules ] || npm ci --no-audit --no-fund >&2
+[ -d node_modules ] || npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2
 
 # 10,000 and 19,000 subscribers need that many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
