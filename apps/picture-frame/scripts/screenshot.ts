@@ -9,6 +9,7 @@ import { startPictureFrame } from '../src/app.js';
 import { silentLogger } from '../src/frame-hub.js';
 import { packageRoot } from '../src/package-root.js';
 import { createCatalogueProvider } from '../src/providers/catalogue.js';
+import { CHROMIUM } from '../test/helpers/chromium.js';
 
 const root = packageRoot();
 const docs = join(root, '..', '..', 'docs');
@@ -20,17 +21,7 @@ const running = await startPictureFrame({
   log: silentLogger,
   viewersCoalesceMs: 50,
 });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch(CHROMIUM);
 try {
   const open = async (width: number, height: number, scale = 1): Promise<Page> => {
     const ctx = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale });

@@ -4,21 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM } from './helpers/chromium.js';
 import { closedPort, type FakeServer, json, startFakeServer } from './helpers/fake-server.js';
 import { type FrameProcess, startFrameProcess } from './helpers/frame-process.js';
-
-// Debian's chromium, driven by playwright-core (no browser download).
-export const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 
 // Generous: the suite runs two files at once on two cores, and Chromium is the heaviest of them.
 const T = 40_000;
