@@ -17,6 +17,7 @@ import {
   nowSeconds,
   PUBLISHER_SECRET,
   publisherToken,
+  SIGNED_HUB,
   SUBSCRIBER_SECRET,
   signClaims,
   subscriberToken,
@@ -35,12 +36,7 @@ describe('bad inputs: subscribing', () => {
 
   before(async () => {
     fx = await startHub({
-      hubUrl: 'https://hub.example/.well-known/mercure',
-      publisherKeys: [PUBLISHER_SECRET],
-      subscriberKeys: [SUBSCRIBER_SECRET],
-      jwtIssuer: ISSUER,
-      jwtAudience: AUDIENCE,
-      anonymous: true,
+      ...SIGNED_HUB,
       subscriptions: true,
       historySize: HISTORY,
       limits: { maxSelectorsPerSubscribe: MAX_SELECTORS },

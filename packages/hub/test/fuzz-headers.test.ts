@@ -11,14 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { rawExchange } from './support/raw-http.js';
-import {
-  AUDIENCE,
-  ISSUER,
-  PUBLISHER_SECRET,
-  publisherToken,
-  SUBSCRIBER_SECRET,
-  subscriberToken,
-} from './support/sign-token.js';
+import { publisherToken, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
 import { SseReader } from './support/sse-reader.js';
 import { assertWellFormedError, StreamOracle, type Watched } from './support/stream-oracle.js';
 
@@ -130,12 +123,7 @@ describe('fuzz: request heads', () => {
 
   before(async () => {
     fx = await startHub({
-      hubUrl: 'https://hub.example/.well-known/mercure',
-      publisherKeys: [PUBLISHER_SECRET],
-      subscriberKeys: [SUBSCRIBER_SECRET],
-      jwtIssuer: ISSUER,
-      jwtAudience: AUDIENCE,
-      anonymous: true,
+      ...SIGNED_HUB,
       subscriptions: false,
       corsOrigins: ['https://app.example'],
       limits: { headersTimeoutMs: 2000, requestTimeoutMs: 3000 },

@@ -9,14 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
-import {
-  AUDIENCE,
-  ISSUER,
-  PUBLISHER_SECRET,
-  publisherToken,
-  SUBSCRIBER_SECRET,
-  subscriberToken,
-} from './support/sign-token.js';
+import { publisherToken, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
 import { SseReader } from './support/sse-reader.js';
 import { assertWellFormedError, formIsUtf8, StreamOracle, type Watched } from './support/stream-oracle.js';
 
@@ -152,12 +145,7 @@ describe('fuzz: the publish form', () => {
 
   before(async () => {
     fx = await startHub({
-      hubUrl: 'https://hub.example/.well-known/mercure',
-      publisherKeys: [PUBLISHER_SECRET],
-      subscriberKeys: [SUBSCRIBER_SECRET],
-      jwtIssuer: ISSUER,
-      jwtAudience: AUDIENCE,
-      anonymous: true,
+      ...SIGNED_HUB,
       subscriptions: false,
       historySize: 100,
       limits: { maxBodyBytes: MAX_BODY, maxTopicsPerPublish: MAX_TOPICS },

@@ -20,6 +20,7 @@ import {
   nowSeconds,
   PUBLISHER_SECRET,
   publisherToken,
+  SIGNED_HUB,
   SUBSCRIBER_SECRET,
   subscriberToken,
 } from './support/sign-token.js';
@@ -168,12 +169,7 @@ describe('fuzz: access tokens', () => {
 
   before(async () => {
     fx = await startHub({
-      hubUrl: 'https://hub.example/.well-known/mercure',
-      publisherKeys: [PUBLISHER_SECRET],
-      subscriberKeys: [SUBSCRIBER_SECRET],
-      jwtIssuer: ISSUER,
-      jwtAudience: AUDIENCE,
-      anonymous: true,
+      ...SIGNED_HUB,
       subscriptions: false,
       corsOrigins: [APP],
     });

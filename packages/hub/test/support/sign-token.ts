@@ -7,6 +7,16 @@ export const SUBSCRIBER_SECRET = 'bad-inputs-subscriber-secret-32-bytes-long';
 export const ISSUER = 'https://issuer.example';
 export const AUDIENCE = 'https://hub.example';
 
+/** Hub options for tests with signed tokens: these keys, issuer and audience; anonymous subscribers allowed. */
+export const SIGNED_HUB = {
+  hubUrl: 'https://hub.example/.well-known/mercure',
+  publisherKeys: [PUBLISHER_SECRET],
+  subscriberKeys: [SUBSCRIBER_SECRET],
+  jwtIssuer: ISSUER,
+  jwtAudience: AUDIENCE,
+  anonymous: true,
+} as const;
+
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
