@@ -3,6 +3,7 @@ import type { Authenticator } from './auth/principal.js';
 import type { CorsPolicy } from './http/cors.js';
 import type { Metrics } from './http/metrics.js';
 import type { RateLimiter } from './http/rate-limiter.js';
+import type { ReplayGate } from './http/replay-gate.js';
 import type { Limits } from './limits.js';
 import type { Broker } from './pubsub/broker.js';
 import type { Engine } from './pubsub/engine.js';
@@ -26,6 +27,8 @@ export interface HubContext {
   readonly publishOrigins: CorsPolicy;
   readonly publishLimiter: RateLimiter;
   readonly metrics: Metrics;
+  /** Admission of resumes to history replay (limits.maxConcurrentReplays, maxQueuedReplays). */
+  readonly replays: ReplayGate;
   readonly logger: Logger;
   readonly heartbeatMs: number;
   readonly retryMs: number;

@@ -13,6 +13,7 @@ import { rawProblem, sendProblem } from './http/problem.js';
 import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { redactUrl } from './http/redact-url.js';
+import { ReplayGate } from './http/replay-gate.js';
 import { StreamIntake } from './http/stream-intake.js';
 import { handleSubscribe, subscribeRaw } from './http/subscribe-handler.js';
 import { handleSubscriptions } from './http/subscriptions-handler.js';
@@ -83,6 +84,7 @@ export class Hub {
       publishOrigins: new CorsPolicy(options.publishOrigins ?? corsOrigins),
       publishLimiter: new RateLimiter(limits.publishRatePerSecond, limits.publishBurst, now),
       metrics: this.#metrics,
+      replays: new ReplayGate(limits.maxConcurrentReplays, limits.maxQueuedReplays),
       logger: this.logger,
       heartbeatMs: options.heartbeatMs ?? 15_000,
       retryMs: options.retryMs ?? 2_000,
@@ -309,6 +311,7 @@ export class Hub {
           subscribers: ctx.broker.size,
           topics: ctx.broker.topicCount,
           ready: ctx.engine.isReady() && !this.#shuttingDown,
+          replays: ctx.replays,
         });
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(body);

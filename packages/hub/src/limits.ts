@@ -32,6 +32,13 @@ export interface Limits {
   /** Updates one resume may replay; history pages are read `replayPageSize` at a time. */
   maxReplay: number;
   replayPageSize: number;
+  /**
+   * Resumes replaying history at once; the others wait in FIFO order (http/replay-gate.ts), so
+   * a storm of resumes cannot starve live delivery.
+   */
+  maxConcurrentReplays: number;
+  /** Resumes waiting for a replay slot (503 replay_queue_full past it, with Retry-After). */
+  maxQueuedReplays: number;
   /** Per-subscriber queue while the socket is not draining: bytes and events (slow consumer: dropped). */
   maxQueueBytes: number;
   maxQueueEvents: number;
@@ -62,6 +69,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSubscribers: 50_000,
   maxReplay: 100_000,
   replayPageSize: 500,
+  maxConcurrentReplays: 32,
+  maxQueuedReplays: 10_000,
   maxQueueBytes: 4 * 1024 * 1024,
   maxQueueEvents: 10_000,
   writeTimeoutMs: 30_000,

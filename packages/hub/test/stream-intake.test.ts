@@ -294,6 +294,39 @@ describe('stream intake: endings and deadlines', () => {
       assert.equal(fx.hub.subscriberCount, 0);
       assert.equal(await metric(fx.url, 'tidings_http_errors_total', '{code="store_unavailable"}'), 1);
       assert.equal(await metric(fx.url, 'tidings_subscriptions_opened_total'), 0);
+      assert.equal(store.reads, 1, 'history read once: node:http gives the raw path its answer');
+    } finally {
+      conn.destroy();
+      await fx.close();
+    }
+  });
+
+  test('a subscribe refused on the raw socket is not evaluated again by node:http: its token is verified once', async () => {
+    let verified = 0;
+    const fx = await startHub({
+      subscriptions: false,
+      anonymous: false,
+      authenticator: {
+        async authenticate() {
+          verified++;
+          throw new HubError('invalid_token', 'this token is not valid');
+        },
+      },
+    });
+    const gets = countGets(fx);
+    const conn = await Conn.open(fx.port);
+    try {
+      conn.socket.write(get(QUERY, ['Authorization: Bearer nope']));
+      await conn.until(() => complete(conn.response), 'the problem');
+      assert.equal(conn.response.status, 401);
+      assert.equal(JSON.parse(conn.response.body).code, 'invalid_token');
+      assert.equal(gets.n, 1, 'answered by node:http');
+      assert.equal(verified, 1);
+      // The same connection again: a new request is evaluated afresh.
+      const mark = conn.text.length;
+      conn.socket.write(get(QUERY, ['Authorization: Bearer nope']));
+      await conn.until((t) => t.slice(mark).includes('invalid_token'), 'the second problem');
+      assert.equal(verified, 2);
     } finally {
       conn.destroy();
       await fx.close();
@@ -303,11 +336,13 @@ describe('stream intake: endings and deadlines', () => {
 
 /** A history whose reads fail, like a store that went away. */
 class FailingReads implements HistoryStore {
+  reads = 0;
   constructor(readonly inner: HistoryStore) {}
   append(update: Update): Promise<void> {
     return this.inner.append(update);
   }
   async readAfter(): Promise<HistoryRead> {
+    this.reads++;
     throw new HubError('store_unavailable');
   }
   lastId(): Promise<string | undefined> {

@@ -114,6 +114,18 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'open streams per client address (429)',
   },
   {
+    name: 'max-concurrent-replays',
+    kind: 'number',
+    default: '32',
+    help: 'resumes replaying history at once; the others wait their turn in order',
+  },
+  {
+    name: 'max-queued-replays',
+    kind: 'number',
+    default: '10000',
+    help: 'resumes waiting for a replay slot (503 past it)',
+  },
+  {
     name: 'max-queue-bytes',
     kind: 'number',
     default: '4194304',

@@ -58,6 +58,8 @@ export async function serve(
       publishBurst: num(flags['publish-burst']),
       maxSubscribers: num(flags['max-subscribers']),
       maxSubscribersPerClient: num(flags['max-subscribers-per-client']),
+      maxConcurrentReplays: num(flags['max-concurrent-replays']),
+      maxQueuedReplays: num(flags['max-queued-replays']),
       maxQueueBytes: num(flags['max-queue-bytes']),
       maxQueueEvents: num(flags['max-queue-events']),
       writeTimeoutMs: num(flags['write-timeout']),

@@ -35,7 +35,12 @@ export class Metrics {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
-  render(gauges: { subscribers: number; topics: number; ready: boolean }): string {
+  render(gauges: {
+    subscribers: number;
+    topics: number;
+    ready: boolean;
+    replays: { active: number; waiting: number; refused: number };
+  }): string {
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -60,6 +65,15 @@ export class Metrics {
     ]);
     metric('tidings_replay_misses_total', 'counter', 'Resumes whose Last-Event-ID was unknown.', [
       ['', this.replayMisses],
+    ]);
+    metric('tidings_replays_active', 'gauge', 'Resumes replaying history now.', [
+      ['', gauges.replays.active],
+    ]);
+    metric('tidings_replays_waiting', 'gauge', 'Resumes waiting for a replay slot.', [
+      ['', gauges.replays.waiting],
+    ]);
+    metric('tidings_replays_refused_total', 'counter', 'Resumes refused: the replay queue was full.', [
+      ['', gauges.replays.refused],
     ]);
     metric('tidings_subscriptions_opened_total', 'counter', 'Subscriber streams opened.', [
       ['', this.subscriptionsOpened],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { payloadFor } from '../auth/payload-for.js';
 import type { Principal } from '../auth/principal.js';
@@ -9,13 +10,14 @@ import type { HubContext } from '../hub-context.js';
 import type { Selector } from '../pubsub/selector.js';
 import { Subscriber, type SubscriberHost } from '../pubsub/subscriber.js';
 import { type SubscriptionInfo, subscriptionInfo } from '../pubsub/subscription-info.js';
-import type { HistoryRead } from '../store/store.js';
+import type { HistoryFilter, HistoryRead } from '../store/store.js';
 import { encodeRetry } from '../stream/encode-event.js';
 import { Heartbeats } from '../stream/heartbeats.js';
 import { sseHeaders } from '../stream/sse-headers.js';
 import { type CloseReason, SseStream, type SseStreamOptions } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
+import type { Departure, Release } from './replay-gate.js';
 import { selectorsFromQuery } from './selectors-from-query.js';
 import type { SubscribeHead } from './subscribe-head.js';
 
@@ -44,10 +46,16 @@ export async function handleSubscribe(
   res: ServerResponse,
   url: URL,
 ): Promise<void> {
+  // Refused on the raw socket already (subscribeRaw): the same answer, without doing it all again.
+  const verdict = refusals.get(req.socket);
+  if (verdict !== undefined) {
+    refusals.delete(req.socket);
+    throw verdict;
+  }
   const admission = await admit(ctx, req, url);
   if (req.destroyed) return;
   const stream = new SseStream(res, shared(ctx).options);
-  const replay = await start(ctx, admission, stream, {});
+  const replay = await start(ctx, admission, stream, req.socket, {});
   if (replay !== undefined) await replay();
 }
 
@@ -74,20 +82,32 @@ export async function subscribeRaw(
   let admission: Admission;
   try {
     admission = await admit(ctx, req, head.url);
-  } catch {
-    return false;
+  } catch (err) {
+    return refuse(socket, err);
   }
   if (socket.destroyed) return true;
   const stream = new SseStream(socket, shared(ctx).options);
   let replay: (() => Promise<void>) | undefined;
   try {
-    replay = await start(ctx, admission, stream, corsHeaders(ctx, head), claim);
-  } catch {
+    replay = await start(ctx, admission, stream, socket, corsHeaders(ctx, head), claim);
+  } catch (err) {
     stream.abandon();
-    return socket.destroyed;
+    return socket.destroyed || refuse(socket, err);
   }
   replay?.().catch(() => stream.close('error'));
   return true;
+}
+
+/**
+ * Refusals of raw-socket subscribes, for node:http to answer (it reads the same request from the
+ * same socket next): the token is not verified twice, nor a resume queued twice. Other errors
+ * are not kept: node:http evaluates the request afresh.
+ */
+const refusals = new WeakMap<Socket, HubError>();
+
+function refuse(socket: Socket, err: unknown): false {
+  if (err instanceof HubError) refusals.set(socket, err);
+  return false;
 }
 
 /** Validation, authentication and limits: throws the HubError to answer, writes nothing. */
@@ -134,17 +154,53 @@ async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<A
 /**
  * Registers the subscriber, reads the first page of history when resuming, and opens the
  * stream; resolves with the history still to write, if any. Throws (having written nothing, and
- * unregistered again) when history cannot be read.
+ * unregistered again) when history cannot be read or the replay queue is full.
+ *
+ * A resume first waits for a replay slot (http/replay-gate.ts), before it is registered: a
+ * waiting resume holds nothing but its socket, and it is not sent live updates it would have to
+ * hold. Its response head waits too, which a client cannot tell from a slow network.
  */
 async function start(
   ctx: HubContext,
   admission: Admission,
   stream: SseStream,
+  departure: Departure,
   extraHeaders: Record<string, string>,
   claim?: () => boolean,
 ): Promise<(() => Promise<void>) | undefined> {
+  let slot: Release | undefined;
+  if (admission.lastEventId !== undefined) {
+    slot = await ctx.replays.acquire(departure);
+    // The client left while it waited: nothing was registered or written.
+    if (slot === undefined) return undefined;
+  }
+  try {
+    const replay = await register(ctx, admission, stream, extraHeaders, claim);
+    if (replay === undefined || slot === undefined) {
+      slot?.();
+      return undefined;
+    }
+    const held = slot;
+    return () => replay(held, departure);
+  } catch (err) {
+    slot?.();
+    throw err;
+  }
+}
+
+type Replay = (slot: Release, departure: Departure) => Promise<void>;
+
+/** `start` once a resume has its replay slot. */
+async function register(
+  ctx: HubContext,
+  admission: Admission,
+  stream: SseStream,
+  extraHeaders: Record<string, string>,
+  claim?: () => boolean,
+): Promise<Replay | undefined> {
   const { limits } = ctx;
   const { selectors, lastEventId, principal } = admission;
+  const filter = historyFilter(selectors);
   const sub = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
     clientKey: admission.key,
@@ -162,13 +218,13 @@ async function start(
   let continueFrom: string | undefined;
   if (lastEventId !== undefined) {
     try {
-      page = await ctx.engine.history.readAfter(lastEventId, limits.replayPageSize);
+      page = await ctx.engine.history.readAfter(lastEventId, limits.replayPageSize, filter);
       if (page.found) {
         continueFrom = lastEventId;
       } else {
         // Unknown (never seen, trimmed, or history wiped): replay all we have, and say so.
         continueFrom = 'earliest';
-        page = await ctx.engine.history.readAfter('earliest', limits.replayPageSize);
+        page = await ctx.engine.history.readAfter('earliest', limits.replayPageSize, filter);
       }
     } catch (err) {
       ctx.broker.remove(sub);
@@ -194,7 +250,19 @@ async function start(
   stream.open(headers, encodeRetry(ctx.retryMs * (1 + Math.random() * 0.5)));
   scheduleEnd(ctx, sub, principal?.expiresAt);
   if (ctx.subscriptionsEnabled) for (const info of infosOf(sub)) ctx.announce(info);
-  return page === undefined ? undefined : () => replay(ctx, sub, page);
+  return page === undefined
+    ? undefined
+    : (slot, departure) => replay(ctx, sub, page, filter, { slot, departure });
+}
+
+/**
+ * When every selector is an exact topic (the common case), history is read by topic: the store
+ * may skip other topics' updates (store/store.ts `HistoryFilter`), so a resume costs in
+ * proportion to what it replays, not to the whole history. Patterns read everything.
+ */
+function historyFilter(selectors: readonly Selector[]): HistoryFilter | undefined {
+  for (const s of selectors) if (!s.exact || s.wildcard) return undefined;
+  return { topics: new Set(selectors.map((s) => s.raw)) };
 }
 
 /** Distinct selector lists shared (`Shared.intern`); past this, the table starts over. */
@@ -276,7 +344,55 @@ function corsHeaders(ctx: HubContext, head: SubscribeHead): Record<string, strin
   return out;
 }
 
-async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Promise<void> {
+/** A replay's turn at the gate: given back while its client drains, taken again after. */
+interface Turn {
+  slot: Release | undefined;
+  readonly departure: Departure;
+}
+
+async function replay(
+  ctx: HubContext,
+  sub: Subscriber,
+  first: HistoryRead,
+  filter: HistoryFilter | undefined,
+  turn: Turn,
+): Promise<void> {
+  try {
+    const sent = await replayHistory(ctx, sub, first, filter, turn);
+    // Held live updates are in memory already: writing them needs no slot.
+    turn.slot?.();
+    turn.slot = undefined;
+    if (sent !== undefined) await sub.release(sent, REPLAY_GRACE_MS);
+  } finally {
+    turn.slot?.();
+  }
+}
+
+/**
+ * Waits until the stream may be written again. A client that reads slowly gives its replay slot
+ * back while its socket drains (it must not keep others waiting for up to the write timeout),
+ * and waits its turn again after. False when the stream ended meanwhile.
+ */
+async function writable(ctx: HubContext, sub: Subscriber, turn: Turn): Promise<boolean> {
+  if (sub.stream.blocked) {
+    turn.slot?.();
+    turn.slot = undefined;
+    await sub.stream.whenWritable();
+    if (sub.stream.closed) return false;
+    // Already admitted: it takes a place in the queue whatever its length.
+    turn.slot = await ctx.replays.acquire(turn.departure, true);
+  }
+  return !sub.stream.closed && turn.slot !== undefined;
+}
+
+/** Writes history from `first` on; resolves with the ids written, or undefined once the stream is gone. */
+async function replayHistory(
+  ctx: HubContext,
+  sub: Subscriber,
+  first: HistoryRead,
+  filter: HistoryFilter | undefined,
+  turn: Turn,
+): Promise<Set<string> | undefined> {
   const sent = new Set<string>();
   let page: HistoryRead = first;
   let budget = ctx.limits.maxReplay;
@@ -292,8 +408,7 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
     batch = [];
     batchBytes = 0;
     if (!sub.stream.write(bytes)) return false;
-    if (sub.stream.blocked) await sub.stream.whenWritable();
-    return !sub.stream.closed;
+    return writable(ctx, sub, turn);
   };
   for (;;) {
     let last: string | undefined;
@@ -306,19 +421,21 @@ async function replay(ctx: HubContext, sub: Subscriber, first: HistoryRead): Pro
       batchBytes += u.chunk.length;
       sent.add(u.id);
       ctx.metrics.replayedEvents++;
-      if (batchBytes >= REPLAY_WRITE_BYTES && !(await flush())) return;
+      if (batchBytes >= REPLAY_WRITE_BYTES && !(await flush())) return undefined;
     }
-    if (!(await flush())) return;
-    if (!page.more || last === undefined || budget <= 0 || sub.stream.closed) break;
-    await sub.stream.whenWritable();
+    if (!(await flush())) return undefined;
+    if (!page.more || last === undefined || budget <= 0) break;
+    // One page per turn of the event loop: live delivery, other replays and /metrics run between.
+    await nextTurn();
+    if (sub.stream.closed) return undefined;
     try {
-      page = await ctx.engine.history.readAfter(last, ctx.limits.replayPageSize);
+      page = await ctx.engine.history.readAfter(last, ctx.limits.replayPageSize, filter);
     } catch {
       sub.stream.close('error');
-      return;
+      return undefined;
     }
   }
-  await sub.release(sent, REPLAY_GRACE_MS);
+  return sent;
 }
 
 /** Token expiry (Mercure: close no later than `exp`) and the maximum lifetime, with jitter. */

@@ -18,12 +18,17 @@ export interface HistoryStore {
    * in history (never seen, trimmed, or history wiped): the caller then answers `earliest`.
    * Implementations bound the scan (no unbounded walks over history).
    */
-  readAfter(afterId: string, limit: number): Promise<HistoryRead>;
+  readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead>;
 
   /** The id of the newest update kept, or undefined when history is empty. */
   lastId(): Promise<string | undefined>;
 
   close(): Promise<void>;
+}
+
+/** Exact topics (Mercure "Exact" matching, byte for byte): a read may skip updates none of whose topics is in the set. */
+export interface HistoryFilter {
+  readonly topics: ReadonlySet<string>;
 }
 
 export interface HistoryRead {

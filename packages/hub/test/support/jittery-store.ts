@@ -1,4 +1,4 @@
-import type { HistoryRead, HistoryStore, Update } from '@tidings/hub';
+import type { HistoryFilter, HistoryRead, HistoryStore, Update } from '@tidings/hub';
 
 /**
  * A history store that answers after a random real delay (a timer, not a microtask), like a
@@ -26,9 +26,9 @@ export class JitteryStore implements HistoryStore {
     return stored;
   }
 
-  async readAfter(afterId: string, limit: number): Promise<HistoryRead> {
+  async readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead> {
     await this.#delay();
-    return this.#inner.readAfter(afterId, limit);
+    return this.#inner.readAfter(afterId, limit, filter);
   }
 
   lastId(): Promise<string | undefined> {
