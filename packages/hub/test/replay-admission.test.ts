@@ -44,11 +44,15 @@ describe('replay admission', () => {
       await publishMany(fx, ['u1', 'u2', 'u3']);
       store.hold();
       const heads: string[] = [];
-      const a = resume(fx, 'u1').then((r) => (heads.push('a'), r));
+      const answered = (name: string) => (r: RawSseReader) => {
+        heads.push(name);
+        return r;
+      };
+      const a = resume(fx, 'u1').then(answered('a'));
       await waitUntil(() => store.held === 1, 'the first resume reads history');
-      const b = resume(fx, 'u1').then((r) => (heads.push('b'), r));
+      const b = resume(fx, 'u1').then(answered('b'));
       await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 1);
-      const leaver = RawSseReaderRequest(fx, 'u1');
+      const leaver = unreadResume(fx, 'u1');
       await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 2);
       assert.equal(await metric(fx.url, 'tidings_replays_active'), 1);
 
@@ -192,7 +196,7 @@ describe('replay admission', () => {
 });
 
 /** A resume on a raw socket whose answer the test never reads: it can only leave. */
-function RawSseReaderRequest(fx: HubFixture, lastEventId: string): Socket {
+function unreadResume(fx: HubFixture, lastEventId: string): Socket {
   const s = connect({ port: fx.port, host: '127.0.0.1' });
   s.on('error', () => {});
   s.write(`GET /.well-known/mercure${QUERY} HTTP/1.1\r\nHost: x\r\nLast-Event-ID: ${lastEventId}\r\n\r\n`);
