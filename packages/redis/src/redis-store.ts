@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   fromRecord,
+  type HistoryFilter,
   type HistoryRead,
   type HistoryStore,
   HubError,
@@ -109,7 +110,8 @@ export class RedisStore implements HistoryStore {
     if (result === 0) throw new HubError('duplicate_id');
   }
 
-  async readAfter(afterId: string, limit: number): Promise<HistoryRead> {
+  // The filter is ignored (store.ts allows it): one stream holds every topic, and the caller filters.
+  async readAfter(afterId: string, limit: number, _filter?: HistoryFilter): Promise<HistoryRead> {
     const earliest = afterId === 'earliest';
     if (this.#maxLen === 0) return { found: earliest, updates: [], more: false };
     const page = Math.min(MAX_PAGE, Math.max(0, Math.floor(limit)));

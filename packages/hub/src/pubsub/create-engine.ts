@@ -31,8 +31,9 @@ export async function createEngine(o: CreateEngineOptions): Promise<Engine> {
     );
   }
   if (transport === 'memory') {
-    // Age retention is not implemented by the memory store: it keeps the last historySize updates.
-    return new LocalEngine(new MemoryStore({ size: o.historySize }));
+    return new LocalEngine(
+      new MemoryStore({ size: o.historySize, ...(maxAgeMs !== undefined && { maxAgeMs }) }),
+    );
   }
   if (/^rediss?:\/\//.test(transport)) {
     let mod: RedisEngineModule;

@@ -5,7 +5,9 @@ import { type Database, open, type RootDatabase } from 'lmdb';
 import { HubError } from '../errors.js';
 import { fromRecord, toRecord, type Update, type UpdateRecord } from '../pubsub/update.js';
 import { idKey } from './id-key.js';
-import type { HistoryRead, HistoryStore } from './store.js';
+import { mergeAscending } from './merge-ascending.js';
+import type { HistoryFilter, HistoryRead, HistoryStore } from './store.js';
+import { topicKeys } from './topic-key.js';
 
 export interface LmdbStoreOptions {
   /** Directory of the database, created if missing (`--data-dir`). */
@@ -38,10 +40,13 @@ interface Entry {
 }
 
 type Seq = number;
+/** A key of the topic index: the topic's key (topic-key.ts), then the sequence number of an update carrying it. */
+type TopicIndexKey = [string, Seq];
 
 const DEFAULT_MAX_COUNT = 1000;
 const DEFAULT_TRIM_PER_APPEND = 64;
-const FORMAT = 1;
+/** 1: updates, ids, meta. 2: plus the topic index (a format-1 directory is migrated on open). */
+const FORMAT = 2;
 const DUPLICATE = Symbol('duplicate');
 
 /**
@@ -49,9 +54,16 @@ const DUPLICATE = Symbol('duplicate');
  *
  * Layout: `updates` maps a sequence number (1, 2, 3..., contiguous: appended at the end, trimmed
  * from the front) to an Entry; `ids` maps an update id to its sequence number, so a resume is one
- * lookup, not a scan; `meta` holds the format and the epoch (a random id made when the directory is
+ * lookup, not a scan; `topics` has one empty entry per (topic, update) keyed `[topic key, seq]`
+ * (lmdb-js orders array keys element by element), so a filtered read (store.ts `HistoryFilter`) is
+ * one key range per asked topic, merged, and costs what it returns instead of a walk over every
+ * topic's updates; `meta` holds the format and the epoch (a random id made when the directory is
  * first created: wiping the directory starts a new epoch with an empty id index, so every id a
  * client remembers is unknown and the hub answers `earliest` instead of pretending to resume).
+ *
+ * Upgrade: a format-1 directory (no topic index) is indexed when it is opened, in one transaction,
+ * before the format is set to 2, so a hub upgraded in place still replays its history on resume.
+ * An older hub refuses a format-2 directory rather than appending updates it would not index.
  *
  * Durability: `append` resolves once the transaction holding the update is committed AND flushed
  * to disk (fdatasync). Appends are group-committed: everything issued in one event-loop turn, and
@@ -66,6 +78,7 @@ export class LmdbStore implements HistoryStore {
   readonly #root: RootDatabase;
   readonly #updates: Database<Entry, Seq>;
   readonly #ids: Database<Seq, string>;
+  readonly #topics: Database<null, TopicIndexKey>;
   readonly #maxCount: number;
   readonly #maxAgeMs: number;
   readonly #trimPerAppend: number;
@@ -95,10 +108,11 @@ export class LmdbStore implements HistoryStore {
     });
     this.#updates = this.#root.openDB<Entry, Seq>({ name: 'updates' });
     this.#ids = this.#root.openDB<Seq, string>({ name: 'ids' });
+    this.#topics = this.#root.openDB<null, TopicIndexKey>({ name: 'topics' });
     const meta = this.#root.openDB<string | number, string>({ name: 'meta' });
     this.#epoch = meta.transactionSync(() => {
       const format = meta.get('format');
-      if (format !== undefined && format !== FORMAT) {
+      if (format !== undefined && format !== 1 && format !== FORMAT) {
         throw new Error(`${dir}: history format ${String(format)} is not supported (expected ${FORMAT})`);
       }
       let epoch = meta.get('epoch');
@@ -106,9 +120,23 @@ export class LmdbStore implements HistoryStore {
         epoch = randomUUID();
         meta.putSync('epoch', epoch);
         meta.putSync('format', FORMAT);
+      } else if (format === 1) {
+        this.#indexAllTopics();
+        meta.putSync('format', FORMAT);
       }
       return epoch;
     });
+  }
+
+  /**
+   * Format 1 -> 2, inside the opening transaction: indexes every update on disk (those over a
+   * limit too, so that trimming them later finds their index entries). One pass over history,
+   * once, when a hub is upgraded.
+   */
+  #indexAllTopics(): void {
+    for (const { key, value } of this.#updates.getRange()) {
+      for (const k of topicKeys(value.r.topics)) this.#topics.putSync([k, key], null);
+    }
   }
 
   /** Made when the history directory was created; a wiped directory gets a new one. */
@@ -147,6 +175,7 @@ export class LmdbStore implements HistoryStore {
     const seq = last + 1;
     this.#updates.put(seq, { t: Math.max(now, previousT), r: record });
     this.#ids.put(key, seq);
+    for (const k of topicKeys(record.topics)) this.#topics.put([k, seq], null);
     if (bounds !== undefined) this.#trim(bounds.first, seq, now);
     return undefined;
   }
@@ -163,6 +192,7 @@ export class LmdbStore implements HistoryStore {
         const key = idKey(entry.r.id);
         // The id may have been published again later (after it left history): keep that mapping.
         if (this.#ids.get(key) === seq) this.#ids.remove(key);
+        for (const k of topicKeys(entry.r.topics)) this.#topics.remove([k, seq]);
       }
       this.#updates.remove(seq);
     }
@@ -197,7 +227,7 @@ export class LmdbStore implements HistoryStore {
     return from;
   }
 
-  async readAfter(afterId: string, limit: number): Promise<HistoryRead> {
+  async readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead> {
     if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
     const notFound: HistoryRead = { found: false, updates: [], more: false };
     const bounds = this.#maxCount === 0 ? undefined : this.#bounds();
@@ -213,13 +243,35 @@ export class LmdbStore implements HistoryStore {
       if (this.#updates.get(seq)?.r.id !== afterId) return notFound;
       from = seq + 1;
     }
-    const to = Math.min(bounds.last, from + Math.max(0, Math.floor(limit)) - 1);
+    const max = Math.max(0, Math.floor(limit));
+    if (filter !== undefined) return this.#readTopics(from, bounds.last, max, filter);
+    const to = Math.min(bounds.last, from + max - 1);
     const updates: Update[] = [];
     if (to >= from) {
       for (const { value } of this.#updates.getRange({ start: from, end: to + 1 }))
         updates.push(fromRecord(value.r));
     }
     return { found: true, updates, more: Math.max(from, to + 1) <= bounds.last };
+  }
+
+  /**
+   * The first `max` updates in [from, last] carrying one of the filter's topics: one key range of
+   * the topic index per topic, merged lazily (merge-ascending.ts), so the read touches at most
+   * `max` + 1 index keys plus one per topic, and then the `max` entries it returns.
+   */
+  #readTopics(from: Seq, last: Seq, max: number, filter: HistoryFilter): HistoryRead {
+    const ranges: Iterable<Seq>[] = [];
+    for (const k of topicKeys(filter.topics)) {
+      ranges.push(seqsOf(this.#topics.getKeys({ start: [k, from], end: [k, last + 1] })));
+    }
+    // One more than the page: whether any matching update follows it.
+    const seqs = mergeAscending(ranges, max + 1);
+    const updates: Update[] = [];
+    for (let i = 0; i < seqs.length && i < max; i++) {
+      const entry = this.#updates.get(seqs[i]!);
+      if (entry !== undefined) updates.push(fromRecord(entry.r));
+    }
+    return { found: true, updates, more: seqs.length > max };
   }
 
   async lastId(): Promise<string | undefined> {
@@ -235,4 +287,9 @@ export class LmdbStore implements HistoryStore {
     this.#closed = true;
     await this.#root.close();
   }
+}
+
+/** Sequence numbers of an index range. A generator: closing it (merge-ascending.ts) closes the cursor under it. */
+function* seqsOf(keys: Iterable<TopicIndexKey>): Generator<Seq> {
+  for (const key of keys) yield key[1];
 }

@@ -17,6 +17,18 @@ export interface HistoryStore {
    * `afterId === 'earliest'` reads from the very beginning. `found` is false when the id is not
    * in history (never seen, trimmed, or history wiped): the caller then answers `earliest`.
    * Implementations bound the scan (no unbounded walks over history).
+   *
+   * With a `filter`, `updates` holds, in history order, every update after `afterId` that has at
+   * least one of its topics (the canonical one and the alternates) in `filter.topics`, at most
+   * `limit` of them. A store MAY return other updates too (the caller filters again), so a store
+   * that cannot index by topic may ignore the filter; whatever it returns is in history order and
+   * counts against `limit`. `found` is about `afterId` alone, exactly as without a filter. `more`
+   * is true when matching updates may follow the page; then (with `limit` > 0) `updates` is not
+   * empty and the caller goes on with `readAfter(<id of the last one>, limit, filter)`. Paging
+   * through history that way yields exactly the matching subsequence (plus, for a store ignoring
+   * the filter, the others). Why: a resume replays a few topics out of many, and reading every
+   * topic's updates to keep a few made a resume cost in proportion to all of history (in a soak,
+   * 20 times what it replayed; a reconnect storm then put the hub further behind).
    */
   readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead>;
 
@@ -26,14 +38,15 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
-/** Exact topics (Mercure "Exact" matching, byte for byte): a read may skip updates none of whose topics is in the set. */
+/** What a replay can deliver, so that a store indexing by topic reads only that (see `readAfter`). */
 export interface HistoryFilter {
+  /** Exact topics (Mercure "Exact" matching, byte for byte): the read may skip updates none of whose topics is in this set. */
   readonly topics: ReadonlySet<string>;
 }
 
 export interface HistoryRead {
   readonly found: boolean;
   readonly updates: readonly Update[];
-  /** True when more updates follow the returned page (call again after the last one). */
+  /** True when more updates (with a filter: matching ones) follow the page (call again after the last one). */
   readonly more: boolean;
 }
