@@ -79,7 +79,12 @@ export class Hub {
       anonymous: options.anonymous ?? (options.subscriberKeys ?? []).length === 0,
       limits,
       hubUrl,
-      selectorLimits: { maxSelectorLength: limits.maxSelectorLength, hubUrl },
+      selectorLimits: {
+        maxSelectorLength: limits.maxSelectorLength,
+        maxSelectorProgramSize: limits.maxSelectorProgramSize,
+        maxSelectorVariableParts: limits.maxSelectorVariableParts,
+        hubUrl,
+      },
       cors: new CorsPolicy(corsOrigins),
       publishOrigins: new CorsPolicy(options.publishOrigins ?? corsOrigins),
       publishLimiter: new RateLimiter(limits.publishRatePerSecond, limits.publishBurst, now),
@@ -158,6 +163,8 @@ export class Hub {
 
   static async create(options: HubOptions = {}): Promise<Hub> {
     const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
+    // Selectors granted by tokens are held to the hub's cost caps, as subscriptions are.
+    const { maxSelectorProgramSize, maxSelectorVariableParts } = { ...DEFAULT_LIMITS, ...options.limits };
     const authenticator =
       options.authenticator ??
       (await createAuthenticator({
@@ -168,6 +175,7 @@ export class Hub {
         ...(options.jwtAudience !== undefined && { audience: options.jwtAudience }),
         hubUrl,
         ...(options.now !== undefined && { clock: options.now }),
+        limits: { maxSelectorProgramSize, maxSelectorVariableParts },
       }));
     return new Hub(options, authenticator);
   }

@@ -13,6 +13,16 @@ export interface Limits {
   maxTopicLength: number;
   /** Length of a selector (400 invalid_selector). */
   maxSelectorLength: number;
+  /**
+   * RE2 instructions one URL pattern or URI template may compile to, all its regular expressions
+   * together: bounds the memory and the per-character cost of a match (400 invalid_selector).
+   */
+  maxSelectorProgramSize: number;
+  /**
+   * Ambiguous pieces in one URL pattern (groups, wildcards, optional text, quantifiers in custom
+   * regexps) or URI template (variables): bounds the realistic cost of a match (400 invalid_selector).
+   */
+  maxSelectorVariableParts: number;
   /** Length of a publisher-supplied id (413 field_too_large). */
   maxIdLength: number;
   /** Length of an event type (413 field_too_large). */
@@ -59,6 +69,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSelectorsPerSubscribe: 32,
   maxTopicLength: 2048,
   maxSelectorLength: 2048,
+  maxSelectorProgramSize: 16_384,
+  maxSelectorVariableParts: 32,
   maxIdLength: 1024,
   maxTypeLength: 256,
   maxRetryMs: 24 * 60 * 60 * 1000,

@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import { URLPattern } from 'urlpattern-polyfill/urlpattern';
 import { HubError } from '../src/errors.js';
 import { compileSelector } from '../src/pubsub/compile-selector.js';
-import type { SelectorLimits } from '../src/pubsub/selector.js';
+import { DEFAULT_SELECTOR_LIMITS, type SelectorLimits } from '../src/pubsub/selector.js';
 import { compileUrlPattern } from '../src/pubsub/url-pattern-matcher.js';
 
 const HUB = 'https://hub.example/.well-known/mercure';
-const LIMITS: SelectorLimits = { maxSelectorLength: 2048, hubUrl: HUB };
+const LIMITS: SelectorLimits = { ...DEFAULT_SELECTOR_LIMITS, hubUrl: HUB };
 
 /** Asserts, topic by topic, which ones the pattern matches. */
 function check(pattern: string, yes: string[], no: string[], limits = LIMITS): void {
@@ -56,7 +56,7 @@ describe('URL patterns: the Mercure examples', () => {
   });
 
   it('the relative subscription-events pattern matches the relative topics the hub publishes', () => {
-    const limits = { maxSelectorLength: 2048, hubUrl: 'http://localhost/.well-known/mercure' };
+    const limits = { ...DEFAULT_SELECTOR_LIMITS, hubUrl: 'http://localhost/.well-known/mercure' };
     check(
       '/.well-known/mercure/subscriptions/Exact/:topic/:subscriber',
       [
@@ -113,11 +113,11 @@ describe('URL patterns: resolution against the hub URL', () => {
 
   it('uses the hub URL of the selector even when topics repeat across hubs', () => {
     const a = compileSelector('URLPattern', '/x/:id', {
-      maxSelectorLength: 2048,
+      ...DEFAULT_SELECTOR_LIMITS,
       hubUrl: 'https://a.example/',
     });
     const b = compileSelector('URLPattern', '/x/:id', {
-      maxSelectorLength: 2048,
+      ...DEFAULT_SELECTOR_LIMITS,
       hubUrl: 'https://b.example/',
     });
     for (let i = 0; i < 3; i++) {

@@ -112,7 +112,12 @@ describe('stream memory', () => {
   });
 
   test('subscribers to the same selector share one compiled selector; invalid ones throw every time', () => {
-    const limits = { maxSelectorLength: 100, hubUrl: 'https://hub.example/.well-known/mercure' };
+    const limits = {
+      maxSelectorLength: 100,
+      maxSelectorProgramSize: 16_384,
+      maxSelectorVariableParts: 32,
+      hubUrl: 'https://hub.example/.well-known/mercure',
+    };
     assert.equal(compileSelector('Exact', TOPIC, limits), compileSelector('Exact', TOPIC, limits));
     assert.equal(
       compileSelector('URLPattern', '/books/:id', limits),

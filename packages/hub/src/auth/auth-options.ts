@@ -46,6 +46,13 @@ export interface AuthLimits {
   readonly maxLegacySelectors: number;
   /** Longest selector accepted in a token, in UTF-16 code units. Default 2048 (as for subscriptions). */
   readonly maxSelectorLength: number;
+  /**
+   * Cost caps of a URL pattern or URI template in a token (pubsub/selector-cost.ts); a hub
+   * passes its own `Limits` values, so selectors in tokens and in subscriptions share one cost cap.
+   * Defaults 16,384 RE2 instructions and 32 ambiguous pieces.
+   */
+  readonly maxSelectorProgramSize: number;
+  readonly maxSelectorVariableParts: number;
 }
 
 export const DEFAULT_AUTH_LIMITS: AuthLimits = {
@@ -54,6 +61,8 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
   maxTopicsPerDetail: 64,
   maxLegacySelectors: 2048,
   maxSelectorLength: DEFAULT_SELECTOR_LIMITS.maxSelectorLength,
+  maxSelectorProgramSize: DEFAULT_SELECTOR_LIMITS.maxSelectorProgramSize,
+  maxSelectorVariableParts: DEFAULT_SELECTOR_LIMITS.maxSelectorVariableParts,
 };
 
 export interface AuthOptions {

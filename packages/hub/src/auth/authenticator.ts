@@ -50,6 +50,8 @@ export async function createAuthenticator(options: AuthOptions): Promise<HubAuth
 
   const selectorLimits: SelectorLimits = {
     maxSelectorLength: limits.maxSelectorLength,
+    maxSelectorProgramSize: limits.maxSelectorProgramSize,
+    maxSelectorVariableParts: limits.maxSelectorVariableParts,
     hubUrl: options.hubUrl,
   };
   const sources: TokenSourceOptions = {

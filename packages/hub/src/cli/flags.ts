@@ -100,6 +100,18 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'max-topics', kind: 'number', default: '32', help: 'topics per publish (400)' },
   { name: 'max-selectors', kind: 'number', default: '32', help: 'selectors per subscription (400)' },
   {
+    name: 'max-selector-program-size',
+    kind: 'number',
+    default: '16384',
+    help: 'RE2 instructions one URL pattern or URI template may compile to (400)',
+  },
+  {
+    name: 'max-selector-variable-parts',
+    kind: 'number',
+    default: '32',
+    help: 'groups, wildcards or variables in one URL pattern or URI template (400)',
+  },
+  {
     name: 'publish-rate',
     kind: 'number',
     default: '100',

@@ -54,6 +54,8 @@ export async function serve(
       maxBodyBytes: num(flags['max-body']),
       maxTopicsPerPublish: num(flags['max-topics']),
       maxSelectorsPerSubscribe: num(flags['max-selectors']),
+      maxSelectorProgramSize: num(flags['max-selector-program-size']),
+      maxSelectorVariableParts: num(flags['max-selector-variable-parts']),
       publishRatePerSecond: num(flags['publish-rate']),
       publishBurst: num(flags['publish-burst']),
       maxSubscribers: num(flags['max-subscribers']),

@@ -43,8 +43,9 @@ export function compileSelector(
 /**
  * Compiles a topic selector (Mercure, "Matcher Types"; `URITemplate` for the 0.x dialect).
  * Throws `invalid_selector` for anything empty, too long, containing control characters,
- * malformed, or too costly to match; the returned `matches` is pure, never throws, and runs in
- * time linear in the topic (RE2 for patterns, string comparison otherwise).
+ * malformed, or too costly to match (`limits.maxSelectorProgramSize`, `limits.maxSelectorVariableParts`:
+ * selector-cost.ts); the returned `matches` is pure, never throws, and runs in time linear in the
+ * topic (RE2 for patterns, string comparison otherwise).
  */
 function compile(type: MatchType, raw: string, limits: SelectorLimits): Selector {
   if (raw.length > limits.maxSelectorLength) {
@@ -63,13 +64,13 @@ function compile(type: MatchType, raw: string, limits: SelectorLimits): Selector
       // Byte-for-byte: no resolution, no normalisation (Mercure, "Exact Matching").
       return exactSelector(type, raw);
     case 'URLPattern': {
-      const pattern = compileUrlPattern(raw, limits.hubUrl);
+      const pattern = compileUrlPattern(raw, limits.hubUrl, limits);
       return { type, raw, wildcard: false, exact: false, matches: (topic) => safely(pattern.matches, topic) };
     }
     case 'URITemplate': {
       // 0.x: a selector without an expression is compared as an exact topic.
       if (!raw.includes('{')) return exactSelector(type, raw);
-      const template = compileUriTemplate(raw);
+      const template = compileUriTemplate(raw, limits);
       return {
         type,
         raw,

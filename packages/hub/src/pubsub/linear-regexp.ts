@@ -1,6 +1,6 @@
 import { RE2Set } from 're2js';
 import { HubError } from '../errors.js';
-import { checkProgramSize } from './selector-cost.js';
+import { checkProgramSize, type SelectorCostLimits } from './selector-cost.js';
 
 /**
  * A regular expression run by RE2 (the `re2js` port), never by the backtracking JavaScript
@@ -24,8 +24,11 @@ export interface LinearRegExp {
  */
 const DFA_MEMORY_BYTES = 64 * 1024;
 
-/** Compiles an RE2 expression matched against the whole input; throws `invalid_selector`. */
-export function compileLinearRegExp(source: string, what: string): LinearRegExp {
+/**
+ * Compiles an RE2 expression matched against the whole input; throws `invalid_selector`, also
+ * when its program is larger than `limits.maxSelectorProgramSize`.
+ */
+export function compileLinearRegExp(source: string, limits: SelectorCostLimits, what: string): LinearRegExp {
   const set = new RE2Set(RE2Set.ANCHOR_BOTH, 0, DFA_MEMORY_BYTES);
   try {
     set.add(source);
@@ -38,7 +41,7 @@ export function compileLinearRegExp(source: string, what: string): LinearRegExp 
     );
   }
   const programSize = set.prog.numInst();
-  checkProgramSize(programSize, what);
+  checkProgramSize(programSize, limits, what);
   return {
     source,
     programSize,

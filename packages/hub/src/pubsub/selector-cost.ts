@@ -1,4 +1,5 @@
 import { HubError } from '../errors.js';
+import type { SelectorLimits } from './selector.js';
 
 /**
  * The cost caps of a compiled selector (Mercure, "URL Pattern": hubs MUST use a linear-time
@@ -7,37 +8,42 @@ import { HubError } from '../errors.js';
  * Patterns run on RE2, whose NFA simulation costs, per topic character, at most the number of
  * instructions of the program, and in practice the number of threads alive at once, which grows
  * with the pattern's ambiguous pieces (wildcards, groups, quantifiers). Two caps bound both:
- * - `MAX_SELECTOR_PROGRAM_SIZE` bounds the instructions (memory and the worst case);
- * - `MAX_SELECTOR_VARIABLE_PARTS` bounds the ambiguous pieces (the realistic worst case:
- *   32 of them against a 2000-character adversarial topic take milliseconds).
- * Exceeding either is `invalid_selector` at compile time, so no match is ever cut short.
- * Both are fixed rather than options: they are far above what any real selector needs.
+ * - `maxSelectorProgramSize` bounds the instructions (memory and the worst case);
+ * - `maxSelectorVariableParts` bounds the ambiguous pieces (the realistic worst case).
+ * Exceeding either is `invalid_selector` at compile time, so no match is ever cut short; in a
+ * token, the selector makes the token `invalid_token` (auth/rights.ts).
+ *
+ * Both are limits (`Limits`, `--max-selector-program-size`, `--max-selector-variable-parts`)
+ * like every other cost a client can ask of the hub: an operator can lower them where
+ * subscribers are untrusted and CPU is scarce, or raise them for an application whose patterns
+ * or 0.x templates need more pieces. Neither value can make matching super-linear: RE2 stays
+ * linear in the topic whatever the program, the caps only bound the factor, and the lazy DFA's
+ * memory is capped per expression whatever the program (linear-regexp.ts). The defaults are
+ * safe: 32 ambiguous pieces against a 2000-character adversarial topic match in milliseconds,
+ * and 16,384 instructions bound both the program's memory and the steps per topic character;
+ * both are far above what a real selector needs (selector-cost.test.ts compiles and runs
+ * selectors at the caps against adversarial topics).
  */
 
-/** Most RE2 instructions one selector may compile to, all its regular expressions together. */
-export const MAX_SELECTOR_PROGRAM_SIZE = 16_384;
+/** The part of the selector limits this file checks. */
+export type SelectorCostLimits = Pick<SelectorLimits, 'maxSelectorProgramSize' | 'maxSelectorVariableParts'>;
 
-/**
- * Most ambiguous pieces in one selector: URL-pattern groups, wildcards and optional fixed text
- * (each quantifier or alternative inside a custom regexp group counts too, and a counted
- * repetition `{n,m}` counts m), or URI-template variables.
- */
-export const MAX_SELECTOR_VARIABLE_PARTS = 32;
-
-export function checkProgramSize(size: number, what: string): void {
-  if (size > MAX_SELECTOR_PROGRAM_SIZE) {
+/** `size` is the RE2 instruction count of one selector, all its regular expressions together. */
+export function checkProgramSize(size: number, limits: SelectorCostLimits, what: string): void {
+  if (size > limits.maxSelectorProgramSize) {
     throw new HubError(
       'invalid_selector',
-      `${what} is too costly: ${size} RE2 instructions, at most ${MAX_SELECTOR_PROGRAM_SIZE}`,
+      `${what} is too costly: ${size} RE2 instructions, at most ${limits.maxSelectorProgramSize}`,
     );
   }
 }
 
-export function checkVariableParts(count: number, what: string): void {
-  if (count > MAX_SELECTOR_VARIABLE_PARTS) {
+/** `count` is the number of ambiguous pieces of one selector (see SelectorLimits). */
+export function checkVariableParts(count: number, limits: SelectorCostLimits, what: string): void {
+  if (count > limits.maxSelectorVariableParts) {
     throw new HubError(
       'invalid_selector',
-      `${what} is too costly: ${count} groups, wildcards or variables, at most ${MAX_SELECTOR_VARIABLE_PARTS}`,
+      `${what} is too costly: ${count} groups, wildcards or variables, at most ${limits.maxSelectorVariableParts}`,
     );
   }
 }

@@ -22,11 +22,24 @@ export interface Selector {
 export interface SelectorLimits {
   /** Longest selector accepted, in UTF-16 code units. Default 2048. */
   readonly maxSelectorLength: number;
+  /**
+   * Most RE2 instructions one selector may compile to, all its regular expressions together
+   * (see selector-cost.ts). Default 16,384.
+   */
+  readonly maxSelectorProgramSize: number;
+  /**
+   * Most ambiguous pieces in one selector: URL-pattern groups, wildcards and optional fixed text
+   * (each quantifier or alternative inside a custom regexp group counts too, and a counted
+   * repetition `{n,m}` counts m), or URI-template variables (see selector-cost.ts). Default 32.
+   */
+  readonly maxSelectorVariableParts: number;
   /** The hub's own URL: relative URL patterns and topics are resolved against it. */
   readonly hubUrl: string;
 }
 
 export const DEFAULT_SELECTOR_LIMITS: SelectorLimits = {
   maxSelectorLength: 2048,
+  maxSelectorProgramSize: 16_384,
+  maxSelectorVariableParts: 32,
   hubUrl: 'http://localhost/.well-known/mercure',
 };

@@ -1,6 +1,7 @@
 import { HubError } from '../errors.js';
 import { compileLinearRegExp, type LinearRegExp, quoteRe2 } from './linear-regexp.js';
-import { checkVariableParts } from './selector-cost.js';
+import { DEFAULT_SELECTOR_LIMITS } from './selector.js';
+import { checkVariableParts, type SelectorCostLimits } from './selector-cost.js';
 import { type Operator, parseUriTemplate, TemplateSyntaxError, type VarSpec } from './uri-template-parser.js';
 
 export interface UriTemplateMatcher {
@@ -21,9 +22,14 @@ export interface UriTemplateMatcher {
  * strict side: named operators (`;`, `?`, `&`) must spell the template's variable names, and
  * positional lists (`{/a,b}`) hold at most as many items as variables unless exploded. Prefix
  * modifiers (`{var:3}`) are not length-checked: the limit applies to characters before
- * percent-encoding. The expression runs on RE2, so matching is linear-time.
+ * percent-encoding. The expression runs on RE2, so matching is linear-time; a template with more
+ * variables than `limits.maxSelectorVariableParts`, or a larger program than
+ * `limits.maxSelectorProgramSize`, is `invalid_selector` (selector-cost.ts).
  */
-export function compileUriTemplate(raw: string): UriTemplateMatcher {
+export function compileUriTemplate(
+  raw: string,
+  limits: SelectorCostLimits = DEFAULT_SELECTOR_LIMITS,
+): UriTemplateMatcher {
   let parts: ReturnType<typeof parseUriTemplate>;
   try {
     parts = parseUriTemplate(raw);
@@ -35,13 +41,13 @@ export function compileUriTemplate(raw: string): UriTemplateMatcher {
   }
   let variables = 0;
   for (const part of parts) if (part.kind === 'expression') variables += part.vars.length;
-  checkVariableParts(variables, 'URI template');
+  checkVariableParts(variables, limits, 'URI template');
   let source = '^';
   for (const part of parts) {
     source += part.kind === 'literal' ? quoteRe2(part.text) : expressionToRe2(part.operator, part.vars);
   }
   source += '$';
-  const regexp = compileLinearRegExp(source, 'URI template');
+  const regexp = compileLinearRegExp(source, limits, 'URI template');
   return { regexp, matches: (topic) => regexp.test(topic) };
 }
 

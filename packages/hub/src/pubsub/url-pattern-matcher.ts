@@ -1,7 +1,13 @@
 import { URLPattern } from 'urlpattern-polyfill/urlpattern';
 import { HubError } from '../errors.js';
 import { compileLinearRegExp, type LinearRegExp } from './linear-regexp.js';
-import { checkProgramSize, checkVariableParts, regexpVariableParts } from './selector-cost.js';
+import { DEFAULT_SELECTOR_LIMITS } from './selector.js';
+import {
+  checkProgramSize,
+  checkVariableParts,
+  regexpVariableParts,
+  type SelectorCostLimits,
+} from './selector-cost.js';
 import { topicUrlComponents, URL_COMPONENTS, type UrlComponents } from './topic-url.js';
 import {
   DEFAULT_OPTIONS,
@@ -46,15 +52,23 @@ const SPECIAL_SCHEMES = ['ftp', 'file', 'http', 'https', 'ws', 'wss'];
  * Mercure, "URL Pattern": a relative pattern or topic is resolved against the hub's URL. An
  * absolute pattern is built without a base: the standard would otherwise graft the base's
  * path onto opaque patterns such as `urn\:uuid\:*`.
+ *
+ * A pattern with more ambiguous pieces than `limits.maxSelectorVariableParts`, or whose
+ * components compile to more RE2 instructions than `limits.maxSelectorProgramSize` together,
+ * is `invalid_selector` (selector-cost.ts).
  */
-export function compileUrlPattern(raw: string, hubUrl: string): UrlPatternMatcher {
+export function compileUrlPattern(
+  raw: string,
+  hubUrl: string,
+  limits: SelectorCostLimits = DEFAULT_SELECTOR_LIMITS,
+): UrlPatternMatcher {
   const { pattern, relative } = construct(raw, hubUrl);
   const patterns = {} as Record<Component, string>;
   for (const c of URL_COMPONENTS) patterns[c] = pattern[c];
 
   // Parse every component first: the cost caps are checked before anything is compiled.
   const protocolParts = parseComponent('protocol', patterns.protocol, DEFAULT_OPTIONS);
-  const protocol = compileComponent('protocol', protocolParts, DEFAULT_OPTIONS);
+  const protocol = compileComponent('protocol', protocolParts, DEFAULT_OPTIONS, limits);
   const special = SPECIAL_SCHEMES.some((s) => componentMatches(protocol, s));
   const parsed = { protocol: protocolParts } as Record<Component, Part[]>;
   const optionsOf = {} as Record<Component, PartOptions>;
@@ -65,16 +79,16 @@ export function compileUrlPattern(raw: string, hubUrl: string): UrlPatternMatche
     if (c !== 'protocol') parsed[c] = parseComponent(c, patterns[c], optionsOf[c]);
     if (!isAnything(parsed[c])) for (const part of parsed[c]) variableParts += partCost(part);
   }
-  checkVariableParts(variableParts, 'URL pattern');
+  checkVariableParts(variableParts, limits, 'URL pattern');
   const components = { protocol } as Record<Component, ComponentMatcher>;
   let programSize = protocol.kind === 're2' ? protocol.regexp.programSize : 0;
   for (const c of URL_COMPONENTS) {
     if (c === 'protocol') continue;
-    const m = compileComponent(c, parsed[c], optionsOf[c]);
+    const m = compileComponent(c, parsed[c], optionsOf[c], limits);
     if (m.kind === 're2') programSize += m.regexp.programSize;
     components[c] = m;
   }
-  checkProgramSize(programSize, 'URL pattern');
+  checkProgramSize(programSize, limits, 'URL pattern');
 
   // Most selective components first: a topic on another path usually fails at pathname.
   const order: Component[] = [
@@ -141,12 +155,16 @@ function compileComponent(
   component: Component,
   parts: readonly Part[],
   options: PartOptions,
+  limits: SelectorCostLimits,
 ): ComponentMatcher {
   if (isAnything(parts)) return { kind: 'any' };
   if (parts.every((p) => p.type === 'fixed' && p.modifier === '')) {
     return { kind: 'literal', text: parts.map((p) => p.value).join('') };
   }
-  return { kind: 're2', regexp: compileLinearRegExp(partsToRe2(parts, options), `URL pattern ${component}`) };
+  return {
+    kind: 're2',
+    regexp: compileLinearRegExp(partsToRe2(parts, options), limits, `URL pattern ${component}`),
+  };
 }
 
 function componentMatches(m: ComponentMatcher, input: string): boolean {
