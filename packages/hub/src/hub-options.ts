@@ -9,6 +9,8 @@ export interface HubOptions {
   engine?: Engine;
   /** Size of the default in-memory history. Default 1000. */
   historySize?: number;
+  /** Age limit of the default in-memory history (ms); older updates are not replayed. Default: none. */
+  historyMaxAgeMs?: number;
   /** The hub's public URL: relative topics and URL patterns resolve against it. Default http://localhost/.well-known/mercure. */
   hubUrl?: string;
   /** Key specs (HMAC secret, PEM, PEM file, JWKS file) for publisher tokens. None: publishing needs no token (development only). */

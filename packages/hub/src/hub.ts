@@ -59,7 +59,15 @@ export class Hub {
     limits.maxSubscribers = Math.min(limits.maxSubscribers, streamsAllowedBy(headroom));
     const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
     this.logger = options.logger ?? pino({ level: 'silent' });
-    this.engine = options.engine ?? new LocalEngine(new MemoryStore({ size: options.historySize ?? 1000 }));
+    this.engine =
+      options.engine ??
+      new LocalEngine(
+        new MemoryStore({
+          size: options.historySize ?? 1000,
+          ...(options.historyMaxAgeMs !== undefined && { maxAgeMs: options.historyMaxAgeMs }),
+          ...(options.now !== undefined && { now: options.now }),
+        }),
+      );
     this.#fallback = options.fallback;
     this.#metadata = {
       resource: options.jwtAudience ?? hubUrl,

@@ -199,6 +199,31 @@ describe('Mercure-Last-Event-ID', () => {
     });
   });
 
+  test('historyMaxAgeMs: an update older than the age limit is no longer replayed, and its id answers earliest', async () => {
+    let clock = 1_000_000;
+    await withHub({ historyMaxAgeMs: 5_000, now: () => clock }, async (fx) => {
+      await publishOk(fx, { topic: TOPIC, data: 'old', id: 'a-1' });
+      await publishOk(fx, { topic: TOPIC, data: 'old', id: 'a-2' });
+      clock += 6_000;
+      await publishOk(fx, { topic: TOPIC, data: 'young', id: 'a-3' });
+      const aged = await resume(fx, 'a-1', 'header');
+      const everything = await resume(fx, 'earliest', 'header');
+      try {
+        assert.deepEqual(continuesFrom(aged), { mercure: 'earliest', legacy: 'earliest' });
+        const live = await publishOk(fx, { topic: TOPIC, data: 'live', id: 'live' });
+        await Promise.all([aged.waitForId(live), everything.waitForId(live)]);
+        for (const r of [aged, everything])
+          assert.deepEqual(
+            r.events.map((e) => e.id),
+            ['a-3', 'live'],
+          );
+      } finally {
+        aged.close();
+        everything.close();
+      }
+    });
+  });
+
   test('with history disabled every resume answers earliest and replays nothing', async () => {
     await withHub({ historySize: 0 }, async (fx) => {
       await publishOk(fx, { topic: TOPIC, data: 'gone', id: 'gone' });
