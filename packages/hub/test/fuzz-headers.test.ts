@@ -144,7 +144,10 @@ describe('fuzz: request heads', () => {
     await fx.close();
   });
 
-  test(`${NUM_RUNS} random request heads: never a 5xx, honest streams intact`, async () => {
+  test(`${NUM_RUNS} random request heads: never a 5xx, honest streams intact`, {
+    timeout: 120_000,
+  }, async () => {
+    let runs = 0;
     let answered = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -153,6 +156,7 @@ describe('fuzz: request heads', () => {
         fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
         body,
         async (m, p, headers, b) => {
+          runs++;
           const head = [
             `${m} ${p} HTTP/1.1`,
             'Host: 127.0.0.1',
@@ -181,10 +185,15 @@ describe('fuzz: request heads', () => {
             assertWellFormedError(res.status, res.headers['content-type'], res.body);
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000, includeErrorInReport: true },
     );
-    assert.ok(answered > NUM_RUNS / 2, `most requests answered: ${answered}`);
-    assert.equal((await fetch(`http://127.0.0.1:${fx.port}/healthz`)).status, 200);
+    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
+    assert.ok(runs >= Math.min(NUM_RUNS, 100), `enough runs before the time limit: ${runs}`);
+    assert.ok(answered > runs / 2, `most requests answered: ${answered} of ${runs}`);
+    const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(health.status, 200, 'the hub keeps answering');
     await oracle.check(fx, auth, watched);
   });
 });

@@ -4,6 +4,13 @@
  * types, credentials and huge values. Properties: never a 5xx, every error a problem with its
  * code's status, the hub keeps answering /healthz, nothing forbidden is ever accepted, and the
  * honest subscribers' streams hold exactly the accepted updates (private ones only where granted).
+ *
+ * Every assertion here carries its own message: a failing `assert.ok(x)` without one makes Node
+ * 20 rebuild the message by parsing the test's source at the call site's column, and under tsx
+ * (whose output is one minified line) that column points into the middle of the .ts file, where
+ * node:assert's `findColumn` recurses with an empty read, re-parsing the same text at every level
+ * until the stack overflows: minutes of a blocked event loop that no test timeout can interrupt
+ * (nodejs/node#52962 is the milder form). A counterexample must be reported, not hang the run.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +25,8 @@ const MAX_TOPICS = 8;
 const FORM = 'application/x-www-form-urlencoded';
 const FUZZ_TOPIC = 'https://example.com/fuzz';
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
+/** A publish not answered in this time fails the run (a hung request would otherwise wait for undici's 300 s). */
+const PUBLISH_DEADLINE_MS = 15_000;
 
 const NAMES = ['topic', 'data', 'id', 'type', 'retry', 'private'];
 const SPECIAL = [
@@ -80,6 +89,12 @@ const value = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1000, max: MAX_BODY + 20_000 }).map((n) => 'h'.repeat(n)) },
 );
 type Encoding = 'standard' | 'raw' | 'percent-all' | 'invalid';
+interface Field {
+  name: string;
+  value: string;
+  encoding: Encoding;
+  junk: string;
+}
 const field = fc.record({
   name,
   value,
@@ -118,7 +133,7 @@ const credentials = fc.constantFrom(
   'subscriber',
 );
 
-function encode(f: { name: string; value: string; encoding: Encoding; junk: string }): Buffer {
+function encode(f: Field): Buffer {
   switch (f.encoding) {
     case 'standard':
       return Buffer.from(new URLSearchParams([[f.name, f.value]]).toString());
@@ -135,6 +150,40 @@ function encode(f: { name: string; value: string; encoding: Encoding; junk: stri
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const HUB_URL = 'https://hub.example/.well-known/mercure';
+
+/**
+ * The reserved namespace as docs/errors.md defines it (`reserved_topic`): resolved against the
+ * hub URL, the path is /.well-known/mercure or below it, once percent-encoded unreserved
+ * characters are decoded. Only whole segments count: /.well-known/mercurex and
+ * /.well-known/mercure%1 are ordinary topics (protocol-publish.test.ts accepts the first).
+ */
+function inReservedNamespace(topic: string): boolean {
+  let path: string;
+  try {
+    path = new URL(topic, HUB_URL).pathname;
+  } catch {
+    return false;
+  }
+  path = path.replace(/%([0-9A-Fa-f]{2})/g, (m, h: string) => {
+    const c = String.fromCharCode(Number.parseInt(h, 16));
+    return /^[A-Za-z0-9._~-]$/.test(c) ? c : m;
+  });
+  return path === '/.well-known/mercure' || path.startsWith('/.well-known/mercure/');
+}
+
+/** Topic values seen at the edge of the reserved namespace: replayed first on every run. */
+const EXAMPLES: [Field[], boolean, string, string][] = [
+  // The counterexample that hung the run (seed -277500683): `topic=mercure%1` resolves to
+  // /.well-known/mercure%1, beside the namespace, and is accepted; the old model called it reserved.
+  [[{ name: 'topic', value: 'mercure', encoding: 'invalid', junk: '%1' }], false, FORM, 'valid'],
+  [[{ name: 'topic', value: 'mercurex', encoding: 'standard', junk: '%' }], false, FORM, 'valid'],
+  [[{ name: 'topic', value: 'mercure', encoding: 'standard', junk: '%' }], false, FORM, 'valid'],
+  [[{ name: 'topic', value: 'mercure/x', encoding: 'standard', junk: '%' }], true, FORM, 'valid'],
+  [[{ name: 'topic', value: '%6Dercure/x', encoding: 'standard', junk: '%' }], true, FORM, 'valid'],
+  // An id starting with U+FEFF must come back whole (Response.text() would drop it).
+  [[{ name: 'id', value: '\ufeffbom', encoding: 'standard', junk: '%' }], true, FORM, 'valid'],
+];
 
 describe('fuzz: the publish form', () => {
   let fx: HubFixture;
@@ -174,7 +223,10 @@ describe('fuzz: the publish form', () => {
     await fx.close();
   });
 
-  test(`${NUM_RUNS} random publishes: never a 5xx, nothing forbidden accepted, exact streams`, async () => {
+  test(`${NUM_RUNS} random publishes: never a 5xx, nothing forbidden accepted, exact streams`, {
+    timeout: 120_000,
+  }, async () => {
+    let runs = 0;
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -183,6 +235,7 @@ describe('fuzz: the publish form', () => {
         contentType,
         credentials,
         async (fields, withFuzzTopic, type, cred) => {
+          runs++;
           const parts = fields.map(encode);
           if (withFuzzTopic) parts.unshift(Buffer.from(`topic=${encodeURIComponent(FUZZ_TOPIC)}`));
           const body = Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [Buffer.from('&'), p])));
@@ -190,23 +243,53 @@ describe('fuzz: the publish form', () => {
           if (type !== '') headers['Content-Type'] = type;
           const token = tokens[cred];
           if (token !== undefined) headers['Authorization'] = `Bearer ${token}`;
-          const res = await fetch(fx.url, { method: 'POST', headers, body });
-          const text = await res.text();
+          let status: number;
+          let contentTypeHeader: string | null;
+          let text: string;
+          try {
+            const res = await fetch(fx.url, {
+              method: 'POST',
+              headers,
+              body,
+              signal: AbortSignal.timeout(PUBLISH_DEADLINE_MS),
+            });
+            status = res.status;
+            contentTypeHeader = res.headers.get('content-type');
+            // Not res.text(): it drops a leading U+FEFF, and an id may start with one.
+            text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
+          } catch (err) {
+            throw new Error(
+              `publish of ${body.length} bytes (${JSON.stringify(type)}, ${cred}): no complete answer (deadline ${PUBLISH_DEADLINE_MS} ms): ${err}`,
+              { cause: err },
+            );
+          }
 
           const isForm = type.split(';')[0]!.trim().toLowerCase() === FORM;
-          if (res.status !== 200) {
-            const code = assertWellFormedError(res.status, res.headers.get('content-type'), text);
+          if (status !== 200) {
+            const code = assertWellFormedError(status, contentTypeHeader, text);
             if (!isForm) assert.equal(code, 'unsupported_media_type');
             else if (cred === 'none') assert.equal(code, 'missing_token');
             else if (cred !== 'valid') assert.equal(code, 'invalid_token');
             else if (body.length > MAX_BODY) assert.equal(code, 'body_too_large');
             else if (!formIsUtf8(body)) assert.equal(code, 'invalid_form');
-            else assert.ok([400, 409, 413].includes(res.status), `${code}`);
+            else {
+              assert.ok([400, 409, 413].includes(status), `${code} answered ${status}`);
+              if (code === 'reserved_topic') {
+                const topics = new URLSearchParams(body.toString('utf8')).getAll('topic');
+                assert.ok(
+                  topics.some(inReservedNamespace),
+                  `reserved_topic, but no topic is in the namespace: ${JSON.stringify(topics).slice(0, 300)}`,
+                );
+              }
+            }
             return;
           }
 
           // Accepted: it must have been acceptable, and it must now reach exactly who may see it.
-          assert.ok(isForm && cred === 'valid' && body.length <= MAX_BODY && formIsUtf8(body));
+          assert.ok(
+            isForm && cred === 'valid' && body.length <= MAX_BODY && formIsUtf8(body),
+            `accepted only if acceptable: ${JSON.stringify({ type, cred, bytes: body.length, utf8: formIsUtf8(body) })}`,
+          );
           const form = new URLSearchParams(body.toString('utf8'));
           const topics = form.getAll('topic');
           const last = (n: string) => form.getAll(n).at(-1);
@@ -214,9 +297,8 @@ describe('fuzz: the publish form', () => {
           for (const t of topics) {
             assert.ok(t !== '' && t !== '*' && !CONTROL.test(t), `topic ${JSON.stringify(t)}`);
             assert.ok(
-              !new URL(t, 'https://hub.example/.well-known/mercure').pathname.startsWith(
-                '/.well-known/mercure',
-              ),
+              !inReservedNamespace(t),
+              `a topic in the reserved namespace accepted: ${JSON.stringify(t)}`,
             );
           }
           const id = last('id');
@@ -226,7 +308,10 @@ describe('fuzz: the publish form', () => {
             `id ${JSON.stringify(text)}`,
           );
           const eventType = last('type') || undefined;
-          assert.ok(eventType === undefined || (!/[\r\n\0]/.test(eventType) && eventType !== 'mercure'));
+          assert.ok(
+            eventType === undefined || (!/[\r\n\0]/.test(eventType) && eventType !== 'mercure'),
+            `type ${JSON.stringify(eventType)}`,
+          );
           const retry = last('retry');
           assert.ok(retry === undefined || retry === '' || /^[0-9]+$/.test(retry), `retry ${retry}`);
           oracle.record({
@@ -239,10 +324,15 @@ describe('fuzz: the publish form', () => {
           accepted++;
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 25_000 },
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 25_000, examples: EXAMPLES, includeErrorInReport: true },
     );
-    assert.equal((await fetch(`http://127.0.0.1:${fx.port}/healthz`)).status, 200, 'the hub keeps answering');
+    const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(health.status, 200, 'the hub keeps answering');
     await oracle.check(fx, auth, watched);
-    assert.ok(accepted > NUM_RUNS / 20, `enough accepted publishes to check the streams: ${accepted}`);
+    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
+    assert.ok(runs >= Math.min(NUM_RUNS, 100), `enough runs before the time limit: ${runs}`);
+    assert.ok(accepted > runs / 20, `enough accepted publishes to check the streams: ${accepted} of ${runs}`);
   });
 });

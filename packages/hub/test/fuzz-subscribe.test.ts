@@ -233,7 +233,10 @@ describe('fuzz: the subscribe query', () => {
     await fx.close();
   });
 
-  test(`${NUM_RUNS} random subscriptions: never a 5xx, anonymous streams never see a private update`, async () => {
+  test(`${NUM_RUNS} random subscriptions: never a 5xx, anonymous streams never see a private update`, {
+    timeout: 120_000,
+  }, async () => {
+    let runs = 0;
     const candidateTopics = new Set<string>([
       'https://example.com/fuzz',
       'https://example.com/books/1',
@@ -246,6 +249,7 @@ describe('fuzz: the subscribe query', () => {
         fc.option(headerValue, { freq: 3 }),
         badCredential,
         async (good, fuzzed, lastEventId, credential) => {
+          runs++;
           // Often one well-formed selector, so that enough streams open with fuzzed neighbours.
           const params = good === null ? fuzzed : [good, ...fuzzed];
           for (const p of params) if (p.value.length < 200) candidateTopics.add(p.value);
@@ -273,10 +277,15 @@ describe('fuzz: the subscribe query', () => {
           }
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000, includeErrorInReport: true },
     );
-    assert.equal((await fetch(`http://127.0.0.1:${fx.port}/healthz`)).status, 200);
-    assert.ok(streams.length > NUM_RUNS / 10, `enough streams opened to check: ${streams.length}`);
+    const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(health.status, 200, 'the hub keeps answering');
+    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
+    assert.ok(runs >= Math.min(NUM_RUNS, 50), `enough runs before the time limit: ${runs}`);
+    assert.ok(streams.length > runs / 10, `enough streams opened to check: ${streams.length} of ${runs}`);
 
     // Publish to every topic a fuzzed selector might match: privately, then publicly.
     let n = 0;

@@ -28,6 +28,8 @@ import { SseReader } from './support/sse-reader.js';
 import { assertWellFormedError, StreamOracle, type Watched } from './support/stream-oracle.js';
 
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
+/** A request not answered in this time fails the run (undici alone would wait 300 s for the head). */
+const REQUEST_DEADLINE_MS = 15_000;
 const APP = 'https://app.example';
 const TOPIC = 'https://example.com/fuzz';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -188,7 +190,9 @@ describe('fuzz: access tokens', () => {
     await fx.close();
   });
 
-  test(`${NUM_RUNS} random and mutated tokens: 401/403 with a challenge or a token that verifies; never a 5xx`, async () => {
+  test(`${NUM_RUNS} random and mutated tokens: 401/403 with a challenge or a token that verifies; never a 5xx`, {
+    timeout: 120_000,
+  }, async () => {
     const tally = { accepted: 0, rejected: 0 };
     let n = 0;
     const tokenArb = fc.oneof(
@@ -246,6 +250,7 @@ describe('fuzz: access tokens', () => {
               method: 'POST',
               headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
               body: fields.toString(),
+              signal: AbortSignal.timeout(REQUEST_DEADLINE_MS),
             });
             status = res.status;
             const text = await res.text();
@@ -255,7 +260,7 @@ describe('fuzz: access tokens', () => {
             const controller = new AbortController();
             res = await fetch(`${fx.url}?match=*${query === '' ? '' : `&${query}`}`, {
               headers,
-              signal: controller.signal,
+              signal: AbortSignal.any([controller.signal, AbortSignal.timeout(REQUEST_DEADLINE_MS)]),
             });
             status = res.status;
             if (status === 200) controller.abort();
@@ -270,10 +275,16 @@ describe('fuzz: access tokens', () => {
           } else tally.rejected++;
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000, includeErrorInReport: true },
     );
-    assert.ok(tally.rejected > NUM_RUNS / 2, `most fuzzed tokens rejected: ${JSON.stringify(tally)}`);
-    assert.equal((await fetch(`http://127.0.0.1:${fx.port}/healthz`)).status, 200);
+    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
+    const runs = tally.accepted + tally.rejected;
+    assert.ok(runs >= Math.min(NUM_RUNS, 100), `enough runs before the time limit: ${runs}`);
+    assert.ok(tally.rejected > runs / 2, `most fuzzed tokens rejected: ${JSON.stringify(tally)}`);
+    const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(health.status, 200, 'the hub keeps answering');
     await oracle.check(fx, auth, watched);
   });
 });

@@ -40,14 +40,29 @@ export class SseReader {
     })();
   }
 
-  /** Opens a subscription; resolves once the response headers arrived (the subscription is registered). */
-  static async open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+  /**
+   * Opens a subscription; resolves once the response headers arrived (the subscription is
+   * registered), rejects when they have not within `timeoutMs` (undici alone would wait 300 s).
+   */
+  static async open(
+    url: string,
+    headers: Record<string, string> = {},
+    timeoutMs = 15_000,
+  ): Promise<SseReader> {
     const controller = new AbortController();
-    const response = await fetch(url, {
-      headers: { Accept: 'text/event-stream', ...headers },
-      signal: controller.signal,
-    });
-    return new SseReader(response, controller);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no response head within ${timeoutMs} ms: GET ${url}`)),
+      timeoutMs,
+    );
+    try {
+      const response = await fetch(url, {
+        headers: { Accept: 'text/event-stream', ...headers },
+        signal: controller.signal,
+      });
+      return new SseReader(response, controller);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Resolves when at least `n` events arrived; rejects after `timeoutMs`. */
