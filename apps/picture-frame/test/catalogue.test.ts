@@ -15,7 +15,7 @@ const signal = () => AbortSignal.timeout(1000);
 describe('bundled catalogue', () => {
   it('every entry has its file, keywords, a title, a creator and a recorded licence', () => {
     const entries = loadCatalogue(dir);
-    assert.ok(entries.length >= 10);
+    assert.ok(entries.length >= 10, `at least 10 catalogue entries, got ${entries.length}`);
     for (const e of entries) {
       assert.ok(existsSync(join(dir, e.file)), e.file);
       assert.ok(e.keywords.length > 0 && e.title && e.creator, e.file);
@@ -54,9 +54,12 @@ describe('bundled catalogue', () => {
       lantern.map((c) => c.url),
       ['/catalogue/pumpkin-lantern.svg'],
     );
-    assert.ok((await p.search('Sailing', signal())).some((c) => c.url.includes('sailboat')));
+    assert.ok(
+      (await p.search('Sailing', signal())).some((c) => c.url.includes('sailboat')),
+      'Sailing finds the sailboat, case-insensitively',
+    );
     assert.deepEqual(await p.search('zzyzx', signal()), []);
-    assert.ok(p.suggestions?.().includes('pumpkin'));
+    assert.ok(p.suggestions?.().includes('pumpkin'), 'pumpkin is among the suggestions');
   });
 });
 
@@ -73,7 +76,10 @@ describe('folder of your own pictures', () => {
         ['/my-pictures/Red%20Pumpkin.jpg'],
       );
       assert.equal(found[0]!.title, 'Red Pumpkin');
-      assert.ok(isAllowedImageUrl(found[0]!.url, p.allowlist));
+      assert.ok(
+        isAllowedImageUrl(found[0]!.url, p.allowlist),
+        'a local picture URL passes the provider allowlist',
+      );
       assert.equal((await p.search('view', signal())).length, 1);
       assert.deepEqual(await p.search('cat', signal()), []);
     } finally {

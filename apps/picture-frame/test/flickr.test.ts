@@ -106,7 +106,7 @@ describe('Flickr provider against a local fake Flickr', () => {
 
   it('fails on stat "fail" even with HTTP 200 (a bad key)', async () => {
     await assert.rejects(provider('bad-key').search('pumpkin', AbortSignal.timeout(5000)), (err: unknown) => {
-      assert.ok(err instanceof ProviderError);
+      assert.ok(err instanceof ProviderError, `a ProviderError, got ${String(err)}`);
       assert.match(err.message, /Invalid API Key/);
       assert.match(err.message, /code 100/);
       return true;

@@ -36,23 +36,47 @@ describe('image URL allowlist', () => {
   const local = { hosts: [], pathPrefix: '/catalogue/' };
 
   it('accepts https on allowed hosts only', () => {
-    assert.ok(isAllowedImageUrl('https://live.staticflickr.com/1/2_3_b.jpg', flickr));
-    assert.ok(!isAllowedImageUrl('http://live.staticflickr.com/1/2_3_b.jpg', flickr));
-    assert.ok(!isAllowedImageUrl('https://live.staticflickr.com.evil.example/x.jpg', flickr));
-    assert.ok(!isAllowedImageUrl('https://user@live.staticflickr.com/x.jpg', flickr));
-    assert.ok(!isAllowedImageUrl('https://live.staticflickr.com:8443/x.jpg', flickr));
-    assert.ok(!isAllowedImageUrl('javascript:alert(1)', flickr));
-    assert.ok(!isAllowedImageUrl('data:image/svg+xml,<svg onload=alert(1)>', flickr));
-    assert.ok(!isAllowedImageUrl('//live.staticflickr.com/x.jpg', flickr));
-    assert.ok(isAllowedImageUrl('https://farm4.staticflickr.com/x.jpg', ov));
+    assert.ok(
+      isAllowedImageUrl('https://live.staticflickr.com/1/2_3_b.jpg', flickr),
+      'https on the allowed host is accepted',
+    );
+    assert.ok(
+      !isAllowedImageUrl('http://live.staticflickr.com/1/2_3_b.jpg', flickr),
+      'plain http is refused',
+    );
+    assert.ok(
+      !isAllowedImageUrl('https://live.staticflickr.com.evil.example/x.jpg', flickr),
+      'a host that only starts with the allowed one is refused',
+    );
+    assert.ok(
+      !isAllowedImageUrl('https://user@live.staticflickr.com/x.jpg', flickr),
+      'userinfo before the host is refused',
+    );
+    assert.ok(
+      !isAllowedImageUrl('https://live.staticflickr.com:8443/x.jpg', flickr),
+      'a non-default port is refused',
+    );
+    assert.ok(!isAllowedImageUrl('javascript:alert(1)', flickr), 'javascript: is refused');
+    assert.ok(!isAllowedImageUrl('data:image/svg+xml,<svg onload=alert(1)>', flickr), 'data: is refused');
+    assert.ok(
+      !isAllowedImageUrl('//live.staticflickr.com/x.jpg', flickr),
+      'a scheme-relative URL is refused',
+    );
+    assert.ok(isAllowedImageUrl('https://farm4.staticflickr.com/x.jpg', ov), '*. accepts a subdomain');
     assert.ok(!isAllowedImageUrl('https://staticflickr.com/x.jpg', ov), '*. needs a subdomain');
-    assert.ok(!isAllowedImageUrl('https://evilstaticflickr.com/x.jpg', ov));
-    assert.ok(hostAllowed('API.openverse.org', ov.hosts));
+    assert.ok(!isAllowedImageUrl('https://evilstaticflickr.com/x.jpg', ov), '*. matches whole labels only');
+    assert.ok(hostAllowed('API.openverse.org', ov.hosts), 'hosts compare case-insensitively');
   });
 
   it('accepts same-origin paths under the provider prefix, without escapes', () => {
-    assert.ok(isAllowedImageUrl('/catalogue/pumpkin-patch.svg', local));
-    assert.ok(isAllowedImageUrl('/catalogue/Red%20Pumpkin.jpg', local));
+    assert.ok(
+      isAllowedImageUrl('/catalogue/pumpkin-patch.svg', local),
+      'a path under the prefix is accepted',
+    );
+    assert.ok(
+      isAllowedImageUrl('/catalogue/Red%20Pumpkin.jpg', local),
+      'a percent-encoded path under the prefix is accepted',
+    );
     for (const bad of [
       '/catalogue/',
       '/catalogue/../package.json',

@@ -90,7 +90,7 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
     assert.match(pic.url, /^\/catalogue\/pumpkin-[a-z]+\.svg$/);
     assert.equal(pic.license, 'CC0 1.0');
     assert.equal(pic.source, 'catalogue');
-    assert.ok(pic.credit && pic.title);
+    assert.ok(pic.credit && pic.title, 'the picture carries a credit and a title');
     assert.deepEqual(frame.current(), pic);
   });
 

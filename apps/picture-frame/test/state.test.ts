@@ -74,7 +74,7 @@ describe('recovering the current picture from history', () => {
 describe('configuration', () => {
   it('defaults: port 3000, the offline catalogue, a data dir', () => {
     const c = parseConfig([], {});
-    assert.ok(c !== 'help');
+    assert.ok(c !== 'help', 'no arguments parse to a config, not help');
     assert.equal(c.port, 3000);
     assert.equal(c.provider, 'catalogue');
     assert.equal(c.dataDir, DEFAULT_DATA_DIR);
@@ -85,7 +85,7 @@ describe('configuration', () => {
       PORT: '9000',
       PICTURE_PROVIDER: 'OpenVerse',
     });
-    assert.ok(c !== 'help');
+    assert.ok(c !== 'help', 'these arguments parse to a config, not help');
     assert.equal(c.port, 8080);
     assert.equal(c.dataDir, '/tmp/x');
     assert.equal(c.provider, 'openverse');

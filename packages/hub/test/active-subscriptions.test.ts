@@ -77,7 +77,10 @@ describe('Active Subscriptions (Mercure "Active Subscriptions")', () => {
     assert.equal(doc.type, 'Subscriptions');
     assert.equal(doc.id, '/.well-known/mercure/subscriptions');
     assert.equal(doc.lastEventID, 'earliest');
-    assert.ok(doc.subscriptions.some((s) => s.id === info.id && s.active));
+    assert.ok(
+      doc.subscriptions.some((s) => s.id === info.id && s.active),
+      'the list holds the subscription, active',
+    );
 
     const one = await fetch(`http://127.0.0.1:${h.port}${info.id}`, {
       headers: { Authorization: `Bearer ${admin}` },

@@ -62,7 +62,7 @@ describe('authorization_details (at+jwt)', () => {
 
   it('grants exactly what it lists (Exact is byte-for-byte)', async () => {
     const p = await withDetails([detail(['publish'], exact('https://example.com/books/1'))]);
-    assert.ok(p);
+    assert.ok(p, 'the token authorizes');
     assert.equal(grants(p.publish, ['https://example.com/books/1']), true);
     assert.equal(grants(p.publish, ['https://example.com/books/2']), false);
     assert.equal(grants(p.publish, ['https://example.com/Books/1']), false);
@@ -74,7 +74,7 @@ describe('authorization_details (at+jwt)', () => {
       detail(['subscribe'], [{ match: '*' }]),
       detail(['publish'], [{ match: '*', matchType: 'URLPattern' }]),
     ]);
-    assert.ok(p);
+    assert.ok(p, 'the token authorizes');
     assert.equal(grants(p.subscribe, ['anything']), true);
     assert.equal(grants(p.publish, ['urn:x']), true);
   });
@@ -197,7 +197,7 @@ describe('authorization_details (at+jwt)', () => {
       detail(['subscribe'], [{ match: 'https://example.com/books/:id', matchType: 'URLPattern' }]),
       detail(['publish'], [{ match: '/.well-known/mercure/subscriptions/:rest*', matchType: 'URLPattern' }]),
     ]);
-    assert.ok(p);
+    assert.ok(p, 'the token authorizes');
     assert.equal(grants(p.subscribe, ['https://example.com/books/1']), true);
     assert.equal(grants(p.subscribe, ['https://example.com/authors/1']), false);
     assert.equal(
@@ -237,7 +237,7 @@ describe('0.x mercure claim', () => {
     const p = await legacy({
       mercure: { subscribe: ['https://example.com/books/{id}', 'https://example.com/about'] },
     });
-    assert.ok(p);
+    assert.ok(p, 'the legacy token authorizes');
     assert.equal(grants(p.subscribe, ['https://example.com/books/1']), true);
     assert.equal(grants(p.subscribe, ['https://example.com/about']), true);
     assert.equal(grants(p.subscribe, ['https://example.com/authors/1']), false);
@@ -285,6 +285,7 @@ describe('0.x mercure claim', () => {
         await mk({ aud: ['https://hub.example.com'], iss: 'https://issuer.example' }),
         'publisher',
       ),
+      'a token with the expected aud and iss authorizes',
     );
     await rejects(authWith(strict, await mk({ aud: 'https://elsewhere.example' }), 'publisher'), /aud/);
     await rejects(authWith(strict, await mk({ iss: 'https://evil.example' }), 'publisher'), /iss/);

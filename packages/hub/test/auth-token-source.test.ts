@@ -171,9 +171,9 @@ describe('findToken', () => {
       findToken({ authorization: `Token ${secret}` }, url(), opts);
       assert.fail('should throw');
     } catch (err) {
-      assert.ok(isHubError(err));
-      assert.ok(!err.message.includes(secret));
-      assert.ok(!JSON.stringify(err.headers).includes(secret));
+      assert.ok(isHubError(err), `a HubError, got ${String(err)}`);
+      assert.ok(!err.message.includes(secret), 'the token is not in the error message');
+      assert.ok(!JSON.stringify(err.headers).includes(secret), 'the token is not in the error headers');
     }
   });
 });

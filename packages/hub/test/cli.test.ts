@@ -36,7 +36,11 @@ describe('tidings CLI', () => {
     for (const f of FLAGS) {
       assert.match(stdout, new RegExp(`--${f.name}\\b`), `--${f.name} missing from --help`);
       assert.ok(stdout.includes(envName(f.name)), `${envName(f.name)} missing from --help`);
-      if (f.default !== undefined && f.default !== '') assert.ok(stdout.includes(`(default: ${f.default})`));
+      if (f.default !== undefined && f.default !== '')
+        assert.ok(
+          stdout.includes(`(default: ${f.default})`),
+          `--${f.name} shows its default ${f.default} in --help`,
+        );
     }
     for (const required of [
       'port',
@@ -144,6 +148,9 @@ describe('tidings CLI', () => {
     })();
     assert.equal(await cli.stop('SIGTERM'), 0);
     await drained; // resolves only because the hub ended the response
-    assert.ok(cli.logs.some((l) => String(l.msg).includes('shutting down')));
+    assert.ok(
+      cli.logs.some((l) => String(l.msg).includes('shutting down')),
+      'the CLI logged that it is shutting down',
+    );
   });
 });

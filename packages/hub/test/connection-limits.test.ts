@@ -111,8 +111,14 @@ describe('connection limits', () => {
         Math.max(...buckets.values()) <= N * 0.35,
         `busiest 100 ms: ${Math.max(...buckets.values())} of ${N}`,
       );
-      assert.ok((await metric(fx.url, 'tidings_dropped_subscribers_total', '{reason="lifetime"}')) >= N);
-      assert.ok((await metric(fx.url, 'tidings_replay_hits_total')) >= N);
+      assert.ok(
+        (await metric(fx.url, 'tidings_dropped_subscribers_total', '{reason="lifetime"}')) >= N,
+        `at least ${N} streams dropped for their lifetime`,
+      );
+      assert.ok(
+        (await metric(fx.url, 'tidings_replay_hits_total')) >= N,
+        `at least ${N} resumes served from history`,
+      );
     } finally {
       for (const r of readers) r.close();
       await fx.close();

@@ -27,7 +27,7 @@ describe('replay gate', () => {
     const releases = new Map<number, Release>();
     const all = Array.from({ length: 6 }, (_, i) =>
       gate.acquire().then((r) => {
-        assert.ok(r);
+        assert.ok(r, 'the gate admitted with a release');
         order.push(i);
         releases.set(i, r);
       }),
@@ -81,7 +81,7 @@ describe('replay gate', () => {
     const a = gate.acquire();
     const b = gate.acquire();
     await assert.rejects(gate.acquire(), (err: unknown) => {
-      assert.ok(err instanceof HubError);
+      assert.ok(err instanceof HubError, `a HubError, got ${String(err)}`);
       assert.equal(err.code, 'replay_queue_full');
       assert.equal(err.status, 503);
       assert.match(err.headers['Retry-After'] ?? '', /^[1-5]$/);
@@ -116,7 +116,7 @@ describe('replay gate', () => {
     assert.equal(gate.waiting, 2);
     held!();
     const r = await stays;
-    assert.ok(r);
+    assert.ok(r, 'the staying waiter was admitted with a release');
     assert.equal(gate.active, 1);
     // The granted waiter stops watching its socket: a later close is not a departure.
     assert.equal(staying.listenerCount('close'), 0);

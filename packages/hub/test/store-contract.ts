@@ -313,7 +313,10 @@ export function runStoreContract(name: string, factory: StoreFactory, caps: Stor
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
         const rejected = results.filter((r) => r.status === 'rejected');
         assert.equal(rejected.length, 1);
-        assert.ok(isDuplicate((rejected[0] as PromiseRejectedResult).reason));
+        assert.ok(
+          isDuplicate((rejected[0] as PromiseRejectedResult).reason),
+          'the second append of the id is refused as a duplicate',
+        );
         const all = await readAll(store);
         assert.deepEqual(ids(all), [id]);
         assert.equal(all[0]!.data, 'one');
@@ -325,10 +328,16 @@ export function runStoreContract(name: string, factory: StoreFactory, caps: Stor
         const us = Array.from({ length: 600 }, () => update());
         const dup = update(us[10]!.id, 'dup in flight');
         const results = await Promise.allSettled([...us.map((u) => store.append(u)), store.append(dup)]);
-        assert.ok(results.slice(0, us.length).every((r) => r.status === 'fulfilled'));
+        assert.ok(
+          results.slice(0, us.length).every((r) => r.status === 'fulfilled'),
+          'every distinct append succeeded',
+        );
         const last = results[us.length]!;
         assert.equal(last.status, 'rejected');
-        assert.ok(isDuplicate((last as PromiseRejectedResult).reason));
+        assert.ok(
+          isDuplicate((last as PromiseRejectedResult).reason),
+          'the in-flight duplicate is refused as a duplicate',
+        );
         assert.deepEqual(ids(await readAll(store, 'earliest', 97)), ids(us));
         assert.equal(await store.lastId(), us[us.length - 1]!.id);
         // Interleaved publishers: several async loops, each awaiting its own appends.

@@ -269,7 +269,7 @@ describe('LmdbStore', () => {
     const store = new LmdbStore({ dir });
     await store.append(update());
     await store.close();
-    assert.ok((await readdir(dir)).length > 0);
+    assert.ok((await readdir(dir)).length > 0, 'the store wrote its files into the new directory');
     await rm(base, { recursive: true, force: true });
   });
 

@@ -233,8 +233,8 @@ describe('stream intake: endings and deadlines', () => {
     await fx.close();
     assert.ok(performance.now() - started < 2000, 'close() did not wait for the deadline');
     for (const c of conns) {
-      assert.ok(await c.closedWithin(1000));
-      assert.ok(c.text.endsWith('\r\n0\r\n\r\n'));
+      assert.ok(await c.closedWithin(1000), 'the stream closed within 1 s of close()');
+      assert.ok(c.text.endsWith('\r\n0\r\n\r\n'), 'the stream ended with the last chunk');
     }
   });
 
@@ -251,7 +251,7 @@ describe('stream intake: endings and deadlines', () => {
         conn.socket.write(b);
         await sleep(50);
       }
-      assert.ok(await conn.closedWithin(3000));
+      assert.ok(await conn.closedWithin(3000), 'the slow request was closed');
       const elapsed = conn.response.elapsedMs;
       assert.ok(elapsed < 1600, `closed ${elapsed.toFixed(0)} ms after connecting`);
       assertProblem(conn.response, 'request_timeout');

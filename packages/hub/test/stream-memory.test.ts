@@ -129,7 +129,7 @@ describe('stream memory', () => {
       compileSelector('URLPattern', '/books/:id', limits),
       compileSelector('URLPattern', '/books/:id', other),
     );
-    assert.ok(Object.isFrozen(compileSelector('Exact', TOPIC, limits)));
+    assert.ok(Object.isFrozen(compileSelector('Exact', TOPIC, limits)), 'compiled selectors are frozen');
     for (let i = 0; i < 2; i++) {
       assert.throws(() => compileSelector('Exact', 'x'.repeat(101), limits), { code: 'invalid_selector' });
       assert.throws(() => compileSelector('Exact', '', limits), { code: 'invalid_selector' });

@@ -165,7 +165,7 @@ describe('encodeEvent read by eventsource-parser at every chunking', () => {
     const data = unit.repeat(Math.ceil(1_048_576 / Buffer.byteLength(unit)));
     const f: EventFields = { data, id: 'big' };
     const big = stream([f], PREAMBLE_RETRY);
-    assert.ok(big.length > 1_048_576);
+    assert.ok(big.length > 1_048_576, `the stream is over 1 MB: ${big.length} bytes`);
     const wantBig = expected([f], PREAMBLE_RETRY, 1);
     fc.assert(
       fc.property(fc.array(fc.nat({ max: big.length }), { minLength: 1, maxLength: 200 }), (cuts) => {
@@ -266,7 +266,7 @@ describe('the reader side: CRLF and lone-CR line ends split across chunks', () =
         if (bytes[i - 1] === 0x0d && bytes[i] === 0x0a) insideCrlf++;
         assert.deepEqual(parse(cutAt(bytes, [i])), want, `cut at ${i}`);
       }
-      if (eol === '\r\n') assert.ok(insideCrlf > 50);
+      if (eol === '\r\n') assert.ok(insideCrlf > 50, `more than 50 cuts inside a CRLF: ${insideCrlf}`);
     });
   }
 });

@@ -160,6 +160,9 @@ describe('awkward data through a real hub', () => {
       at += frame.length;
     });
     assert.equal(Buffer.byteLength(body), Buffer.byteLength(want));
-    assert.ok(Buffer.from(body, 'utf8').equals(Buffer.from(want, 'utf8')));
+    assert.ok(
+      Buffer.from(body, 'utf8').equals(Buffer.from(want, 'utf8')),
+      'the body is byte-for-byte the expected one',
+    );
   });
 });
