@@ -94,11 +94,14 @@ export class HubProcess {
     return { rssBytes: kb('VmRSS') * 1024, rssAnonBytes: kb('RssAnon') * 1024, fds, cpuSeconds };
   }
 
-  /** The hub's Prometheus text, parsed: `name{labels}` -> value. Fresh connection each time. */
-  metrics(): Promise<Map<string, number>> {
+  /**
+   * The hub's Prometheus text, parsed: `name{labels}` -> value. Fresh connection each time; fails
+   * when the hub stays silent for `timeoutMs`.
+   */
+  metrics(timeoutMs = 10_000): Promise<Map<string, number>> {
     return new Promise((resolveMetrics, reject) => {
       const req = get(
-        { host: '127.0.0.1', port: this.port, path: '/metrics', agent: false, timeout: 10_000 },
+        { host: '127.0.0.1', port: this.port, path: '/metrics', agent: false, timeout: timeoutMs },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
@@ -135,4 +138,21 @@ export class HubProcess {
   kill(): void {
     if (this.alive) this.child.kill('SIGKILL');
   }
+
+  /** Sends `signal` if the hub is still running (never to a pid that may have been reused). */
+  signal(signal: NodeJS.Signals): boolean {
+    return this.alive && this.child.kill(signal);
+  }
+}
+
+/**
+ * A metric from `HubProcess.metrics()`, summed over its label sets; undefined when the hub does
+ * not expose it (metrics added by newer hubs are read when present, reported n/a otherwise).
+ */
+export function metricValue(m: ReadonlyMap<string, number>, name: string): number | undefined {
+  let sum: number | undefined;
+  for (const [key, v] of m) {
+    if (key === name || (key.startsWith(name) && key[name.length] === '{')) sum = (sum ?? 0) + v;
+  }
+  return sum;
 }

@@ -3,8 +3,9 @@
  * subscribers (honest, slow, never reading, constantly reconnecting) and steady publishing, for
  * a bounded time. Samples the hub's RSS, descriptors, CPU and event-loop delay and the delivery
  * latency; fails (exit 1) if RSS or descriptors grow, or an acknowledged update is lost,
- * duplicated or reordered for any subscriber that reads. Writes the samples and the verdict as
- * JSON under soak/results/. docs/soak.md explains the figures.
+ * duplicated or reordered for any subscriber that reads. `--pause-hub` stops the hub (SIGSTOP) for
+ * a while during publishing and checks that it recovers after SIGCONT. Writes the samples and the
+ * verdict as JSON under soak/results/. docs/soak.md explains the figures.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureOpenFiles } from './fd-limit.js';
 import { growth } from './growth.js';
-import { HubProcess } from './hub-process.js';
+import { HubPauses } from './hub-pause.js';
+import { HubProcess, metricValue } from './hub-process.js';
+import { HubRecovery } from './hub-recovery.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { PublishLedger } from './publish-ledger.js';
 import { parseSoakOptions } from './soak-options.js';
@@ -36,6 +39,7 @@ ensureOpenFiles(opts.subscribers * 2 + 512);
 // Bounded whatever happens: past this, everything is killed and the run fails.
 const hardDeadlineMs = RAMP_TIMEOUT_MS + opts.minutes * 60_000 + QUIESCE_TIMEOUT_MS + 90_000;
 let hub: HubProcess | undefined;
+let pauses: HubPauses | undefined;
 const deadline = setTimeout(() => {
   console.error(`soak: hard deadline (${Math.round(hardDeadlineMs / 1000)} s) reached; killing everything`);
   hub?.kill();
@@ -84,6 +88,9 @@ const hubArgs = [
   '5s',
   '--log-level',
   'info',
+  ...(opts.lifetimeJitter === undefined ? [] : ['--lifetime-jitter', String(opts.lifetimeJitter)]),
+  // Last, so that they override the soak's own (the CLI keeps the last value of a flag).
+  ...opts.hubArgs,
 ];
 
 const failures: string[] = [];
@@ -109,7 +116,33 @@ try {
   if (origin.status !== 200) throw new Error(`origin publish answered ${origin.status}: ${origin.body}`);
 
   const ledger = new PublishLedger(opts.topics);
-  const env = { port, ledger, origin: origin.body.trim(), topicUrl, template: TEMPLATE, latency, stats, now };
+  pauses = new HubPauses((signal) => hub?.signal(signal) ?? false, opts.pauses, now);
+  let publishing = false;
+  const recovery = new HubRecovery({
+    hub,
+    pauses,
+    stats,
+    now,
+    recoveredP99Ms: opts.recoveredP99Ms,
+    recoverWithinSeconds: opts.recoverWithinSeconds,
+    publishing: () => publishing,
+  });
+  const liveLatency = {
+    record(ms: number) {
+      latency.record(ms);
+      recovery.record(ms);
+    },
+  };
+  const env = {
+    port,
+    ledger,
+    origin: origin.body.trim(),
+    topicUrl,
+    template: TEMPLATE,
+    latency: liveLatency,
+    stats,
+    now,
+  };
   const subscribers = makeSubscribers(opts.subscribers, opts.mix, opts.topics, env);
   const counts = countKinds(subscribers);
   if (opts.injectLoss) {
@@ -147,6 +180,7 @@ try {
     padding: opts.padding,
     topicUrl,
     now,
+    stoppedBetween: (from, to) => pauses?.stoppedBetween(from, to) ?? 0,
   });
   const t0 = now();
   let lastCpu = hub.sample().cpuSeconds;
@@ -154,21 +188,38 @@ try {
   let lastEvents = stats.events;
   let lastClientCpu = process.cpuUsage();
   let metricsTimeouts = 0;
+  let metricsExcused = 0;
   let phase: Sample['phase'] = 'publishing';
   const takeSample = async (): Promise<void> => {
     if (hub === undefined || !hub.alive) return;
     const p = hub.sample();
-    // A hub too busy to answer /metrics in 10 s is a finding, not a reason to stop sampling.
-    const m = await hub.metrics().catch((err: unknown) => {
-      metricsTimeouts++;
-      console.log(`soak: /metrics: ${(err as Error).message}`);
-      return new Map<string, number>();
-    });
+    // A hub too busy to answer /metrics in 10 s is a finding, not a reason to stop sampling;
+    // unless it was stopped on purpose, or still recovering from that (docs/soak.md).
+    const scrapeStart = now();
+    let metricsMs: number | null = null;
+    const m = await hub.metrics().then(
+      (answer) => {
+        metricsMs = round(now() - scrapeStart);
+        recovery.noteMetrics(answer);
+        return answer;
+      },
+      (err: unknown) => {
+        const excused = recovery.excuses(scrapeStart, now());
+        if (excused) metricsExcused++;
+        else metricsTimeouts++;
+        console.log(
+          `soak: /metrics: ${(err as Error).message}${excused ? ' (hub paused or recovering)' : ''}`,
+        );
+        return new Map<string, number>();
+      },
+    );
     const t = now();
     const cpuNow = process.cpuUsage();
     const sample: Sample = {
       t: Math.round(t - t0),
       phase,
+      pause: recovery.state(lastT, t),
+      metricsMs,
       rssMB: mb(p.rssBytes),
       rssAnonMB: mb(p.rssAnonBytes),
       heapMB: mb(m.get('tidings_process_heap_used_bytes') ?? 0),
@@ -184,6 +235,11 @@ try {
       publishP99Ms: publisher.interval.percentile(99),
       subscribers: m.get('tidings_subscribers') ?? 0,
       clientSockets: stats.openSockets,
+      resumesWaiting: stats.resumesWaiting,
+      resumesWaitingMax: stats.waitingPeakSample,
+      replaysActive: metricValue(m, 'tidings_replays_active') ?? null,
+      replaysWaiting: metricValue(m, 'tidings_replays_waiting') ?? null,
+      replaysRefused: metricValue(m, 'tidings_replays_refused_total') ?? null,
       eventsPerSecond: Math.round((stats.events - lastEvents) / ((t - lastT) / 1000)),
       dropped: {
         slow_consumer: m.get('tidings_dropped_subscribers_total{reason="slow_consumer"}') ?? 0,
@@ -202,6 +258,7 @@ try {
     lastCpu = p.cpuSeconds;
     lastT = t;
     lastEvents = stats.events;
+    stats.waitingPeakSample = stats.resumesWaiting;
     latencyTotal.merge(latency);
     latency.reset();
     publisher.interval.reset();
@@ -211,13 +268,20 @@ try {
   };
 
   publisher.start();
+  publishing = true;
+  // The ramp's first connections wait for the first publish: not a storm.
+  stats.waitingPeakSample = stats.resumesWaiting;
+  recovery.start(t0);
   const runMs = opts.minutes * 60_000;
   const sampleMs = opts.sampleSeconds * 1000;
   while (now() - t0 < runMs && hub.alive) {
     await sleep(Math.min(sampleMs, runMs - (now() - t0)));
     await takeSample();
   }
+  publishing = false;
   await publisher.stop();
+  pauses.cancel();
+  await recovery.settle();
   if (!hub.alive)
     failures.push(`the hub exited during the run: ${hub.child.exitCode ?? hub.child.signalCode}`);
 
@@ -257,8 +321,11 @@ try {
     .flatMap((s) => s.check!.violations.map((v) => ({ subscriber: s.kind, ...v })))
     .slice(0, 10);
 
-  const publishing = samples.filter((s) => s.phase === 'publishing');
-  const series = (f: (s: Sample) => number) => publishing.map((s) => ({ t: s.t, v: f(s) }));
+  // A storm allocates and V8 keeps part of it: growth is judged on the steady state after the
+  // last pause's recovery, never across a storm (docs/soak.md).
+  const growthFrom = recovery.calmSince() === undefined ? 0 : Math.round(recovery.calmSince()! - t0);
+  const steady = samples.filter((s) => s.phase === 'publishing' && s.pause === null && s.t >= growthFrom);
+  const series = (f: (s: Sample) => number) => steady.map((s) => ({ t: s.t, v: f(s) }));
   const rss = growth(
     series((s) => s.rssMB),
     { warmup: 0.3, relative: 0.2, absolute: 32 },
@@ -290,14 +357,25 @@ try {
     );
   // An update without an answer may or may not be in history (the checks allow both); the hub
   // answering anything but 200 under this load is a failure, and so are more than 0.1% unanswered.
+  // Those left unanswered while the hub was stopped on purpose are reported, not counted.
   const answered = [...publisher.failures].filter(([k]) => /^\d+$/.test(k));
-  if (answered.length > 0 || ledger.failed > ledger.acked / 1000)
+  const acrossPause = [...publisher.failuresAcrossPause.values()].reduce((a, b) => a + b, 0);
+  const notAcked = ledger.failed - acrossPause;
+  if (answered.length > 0 || notAcked > ledger.acked / 1000)
     failures.push(
-      `${ledger.failed} publishes not acknowledged: ${JSON.stringify(Object.fromEntries(publisher.failures))}`,
+      `${notAcked} publishes not acknowledged: ${JSON.stringify(Object.fromEntries(publisher.failures))}`,
+    );
+  if (acrossPause > 0)
+    console.log(
+      `soak: ${acrossPause} publishes in flight while the hub was stopped got no answer (${JSON.stringify(Object.fromEntries(publisher.failuresAcrossPause))}): not counted as unanswered`,
     );
   if (latencyTotal.count === 0) failures.push('no live delivery was measured');
   if (exit !== 0) failures.push(`the hub exited with ${exit} on SIGTERM`);
-  if (metricsTimeouts > 0) failures.push(`/metrics went unanswered ${metricsTimeouts} times`);
+  if (metricsTimeouts > 0)
+    failures.push(
+      `/metrics went unanswered ${metricsTimeouts} times${metricsExcused > 0 ? ` (and ${metricsExcused} times while the hub was paused or recovering, not counted)` : ''}`,
+    );
+  failures.push(...recovery.failures());
   if ((hub.levels.get(60) ?? 0) + (hub.levels.get(50) ?? 0) > 0) failures.push('the hub logged errors');
 
   const result: SoakResult = {
@@ -311,6 +389,7 @@ try {
     subscribers: counts,
     idle: { rssMB: mb(idle.rssBytes), fds: idle.fds },
     afterClose: { rssMB: mb(closed.rssBytes), fds: closed.fds, subscribers: gauge },
+    growthFromMs: growthFrom,
     rss,
     fds,
     latency: {
@@ -324,6 +403,7 @@ try {
       acked: ledger.acked,
       failed: ledger.failed,
       failures: Object.fromEntries(publisher.failures),
+      failuresAcrossPause: Object.fromEntries(publisher.failuresAcrossPause),
       p50Ms: publisher.total.percentile(50),
       p99Ms: publisher.total.percentile(99),
       maxMs: round(publisher.total.max),
@@ -343,6 +423,8 @@ try {
     losses,
     violationExamples: examples,
     quiesceMs,
+    metricsTimeouts: { failures: metricsTimeouts, excused: metricsExcused },
+    pauses: recovery.reports,
     hubLog: { levels: Object.fromEntries(hub.levels), notable: hub.notable },
     samples,
   };
@@ -357,6 +439,7 @@ try {
   console.error('soak: FAIL', err);
   process.exitCode = 1;
 } finally {
+  pauses?.cancel();
   hub?.kill();
   clearTimeout(deadline);
   clientLoop.disable();

@@ -5,13 +5,23 @@ import type { PublishLedger } from './publish-ledger.js';
 
 const PUBLISH_TIMEOUT_MS = 10_000;
 
-/** POSTs a form; resolves with the status and body (status 0 and the error code when there was no answer). */
+/** How long the hub was stopped (`--pause-hub`) between two times of the soak's clock, in ms. */
+export type StoppedBetween = (from: number, to: number) => number;
+
+/**
+ * POSTs a form; resolves with the status and body (status 0 and the error code when there was no
+ * answer). The timeout counts only the time the hub was running: a publish in flight while the
+ * hub is stopped is waited for, and it is unanswered only if the running hub leaves it unanswered.
+ */
 export function postForm(
   port: number,
   form: string,
   agent?: Agent,
+  paused?: { readonly stoppedBetween: StoppedBetween; readonly now: () => number },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
+    let since = paused?.now() ?? 0;
+    let ranMs = 0;
     const req = request(
       {
         host: '127.0.0.1',
@@ -32,7 +42,18 @@ export function postForm(
         res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: e.code ?? e.message }));
       },
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('timeout', () => {
+      if (paused !== undefined) {
+        const t = paused.now();
+        ranMs += t - since - paused.stoppedBetween(since, t);
+        since = t;
+        if (ranMs < PUBLISH_TIMEOUT_MS) {
+          req.setTimeout(Math.max(1, Math.ceil(PUBLISH_TIMEOUT_MS - ranMs)));
+          return;
+        }
+      }
+      req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
+    });
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: e.code ?? e.message }));
     req.end(form);
   });
@@ -50,6 +71,7 @@ export class SoakPublisher {
   readonly #padding: string;
   readonly #topicUrl: (t: number) => string;
   readonly #now: () => number;
+  readonly #stoppedBetween: StoppedBetween;
   readonly #agent: Agent;
   readonly #loops: Promise<void>[] = [];
   #stopped = false;
@@ -58,6 +80,12 @@ export class SoakPublisher {
   readonly total = new LatencyHistogram();
   /** Answers other than 200, by status, or by error code when there was no answer. */
   readonly failures = new Map<string, number>();
+  /**
+   * Publishes left without any answer (reset, timeout) that were in flight while the hub was
+   * stopped, by error code: a timer of the hub came due while it was frozen (its 5 s keep-alive
+   * timeout runs before the unread request is read). Counted apart from `failures`.
+   */
+  readonly failuresAcrossPause = new Map<string, number>();
   /** How far behind its schedule the publisher fell at worst (ms): the client's own health. */
   worstLagMs = 0;
 
@@ -68,6 +96,8 @@ export class SoakPublisher {
     padding: number;
     topicUrl: (t: number) => string;
     now: () => number;
+    /** When the hub was stopped on purpose (none by default). */
+    stoppedBetween?: StoppedBetween;
   }) {
     this.#port = init.port;
     this.#ledger = init.ledger;
@@ -75,6 +105,7 @@ export class SoakPublisher {
     this.#padding = 'p'.repeat(init.padding);
     this.#topicUrl = init.topicUrl;
     this.#now = init.now;
+    this.#stoppedBetween = init.stoppedBetween ?? (() => 0);
     // fifo: every kept-alive connection is used in turn, so none sits idle until the hub's
     // keep-alive timeout closes it just as a request goes out on it.
     this.#agent = new Agent({ keepAlive: true, maxSockets: init.ledger.topics, scheduling: 'fifo' });
@@ -108,6 +139,7 @@ export class SoakPublisher {
         this.#port,
         `topic=${topicUrl}&data=${encodeURIComponent(data)}`,
         this.#agent,
+        { stoppedBetween: this.#stoppedBetween, now: this.#now },
       );
       const ok = status === 200;
       this.#ledger.settle(topic, seq, ok);
@@ -117,7 +149,11 @@ export class SoakPublisher {
         this.total.record(rtt);
       } else {
         const key = status === 0 ? body : String(status);
-        this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+        const map =
+          status === 0 && this.#stoppedBetween(sentAt, this.#now()) > 0
+            ? this.failuresAcrossPause
+            : this.failures;
+        map.set(key, (map.get(key) ?? 0) + 1);
       }
       next += every;
       // Never burst to catch up more than one period: the rate stays steady.

@@ -1,4 +1,5 @@
 import type { Growth } from './growth.js';
+import { describeStorm, type PauseReport } from './hub-recovery.js';
 import type { Violation } from './sequence-check.js';
 import type { SoakOptions } from './soak-options.js';
 import type { SubscriberKind } from './soak-subscriber.js';
@@ -8,6 +9,10 @@ export interface Sample {
   /** ms since publishing started. */
   readonly t: number;
   readonly phase: 'publishing' | 'quiesce';
+  /** `--pause-hub`: the hub was stopped during the interval, or had not recovered yet; null otherwise. */
+  readonly pause: 'stopped' | 'recovering' | null;
+  /** How long /metrics took; null when it timed out (10 s): the /metrics figures below are then 0. */
+  readonly metricsMs: number | null;
   readonly rssMB: number;
   readonly rssAnonMB: number;
   readonly heapMB: number;
@@ -24,6 +29,13 @@ export interface Sample {
   readonly publishP99Ms: number;
   readonly subscribers: number;
   readonly clientSockets: number;
+  /** Resumes of honest and churn subscribers not served yet: now, and most at once in the interval. */
+  readonly resumesWaiting: number;
+  readonly resumesWaitingMax: number;
+  /** tidings_replays_active, _waiting, _refused_total when the hub exposes them, else null. */
+  readonly replaysActive: number | null;
+  readonly replaysWaiting: number | null;
+  readonly replaysRefused: number | null;
   readonly eventsPerSecond: number;
   /** Cumulative drops by the hub, by reason. */
   readonly dropped: {
@@ -51,6 +63,8 @@ export interface SoakResult {
   readonly subscribers: Record<SubscriberKind, number>;
   readonly idle: { readonly rssMB: number; readonly fds: number };
   readonly afterClose: { readonly rssMB: number; readonly fds: number; readonly subscribers: number };
+  /** Growth is judged on the publishing samples from this time (ms), after the last pause's recovery. */
+  readonly growthFromMs: number;
   readonly rss: Growth;
   readonly fds: Growth;
   readonly latency: {
@@ -64,6 +78,8 @@ export interface SoakResult {
     readonly acked: number;
     readonly failed: number;
     readonly failures: Record<string, number>;
+    /** Unanswered while the hub was stopped by `--pause-hub` (in `failed`, not held against the run). */
+    readonly failuresAcrossPause: Record<string, number>;
     readonly p50Ms: number;
     readonly p99Ms: number;
     readonly maxMs: number;
@@ -83,12 +99,21 @@ export interface SoakResult {
   readonly losses: Record<string, number>;
   readonly violationExamples: readonly (Violation & { readonly subscriber: string })[];
   readonly quiesceMs: number;
+  /** /metrics scrapes of the sampler that timed out: failures, and those excused by a pause. */
+  readonly metricsTimeouts: { readonly failures: number; readonly excused: number };
+  /** One per `--pause-hub`: when, recovered after how long, the storm's figures, every window. */
+  readonly pauses: readonly PauseReport[];
   readonly hubLog: { readonly levels: Record<string, number>; readonly notable: readonly string[] };
   readonly samples: readonly Sample[];
 }
 
 const COLUMNS: [string, number, (s: Sample) => string][] = [
-  ['t(s)', 6, (s) => `${Math.round(s.t / 1000)}${s.phase === 'quiesce' ? 'q' : ''}`],
+  [
+    't(s)',
+    6,
+    (s) =>
+      `${Math.round(s.t / 1000)}${s.phase === 'quiesce' ? 'q' : ''}${s.pause === 'stopped' ? 'P' : s.pause === 'recovering' ? 'R' : ''}`,
+  ],
   ['rss MB', 7, (s) => s.rssMB.toFixed(0)],
   ['anon', 5, (s) => s.rssAnonMB.toFixed(0)],
   ['heap', 5, (s) => s.heapMB.toFixed(0)],
@@ -101,6 +126,15 @@ const COLUMNS: [string, number, (s: Sample) => string][] = [
   ['lat max', 8, (s) => s.latencyMaxMs.toFixed(0)],
   ['pub p99', 8, (s) => s.publishP99Ms.toFixed(1)],
   ['subs', 6, (s) => String(s.subscribers)],
+  ['resW', 5, (s) => String(s.resumesWaitingMax)],
+  [
+    'rpl a/w/x',
+    10,
+    (s) =>
+      s.replaysActive === null && s.replaysWaiting === null && s.replaysRefused === null
+        ? 'n/a'
+        : [s.replaysActive, s.replaysWaiting, s.replaysRefused].map((v) => v ?? '-').join('/'),
+  ],
   ['ev/s', 7, (s) => String(s.eventsPerSecond)],
   ['slow', 5, (s) => String(s.dropped.slow_consumer)],
   ['wtime', 6, (s) => String(s.dropped.write_timeout)],
@@ -128,13 +162,16 @@ export function printSummary(r: SoakResult): void {
         .map(([k, n]) => `${n} ${k}`)
         .join(', '),
     ],
-    ['publishes acknowledged / failed', `${r.publish.acked} / ${r.publish.failed}`],
+    [
+      'publishes acknowledged / failed (of which unanswered across a pause)',
+      `${r.publish.acked} / ${r.publish.failed} (${Object.values(r.publish.failuresAcrossPause).reduce((a, b) => a + b, 0)})`,
+    ],
     [
       'hub RSS MB: idle, first sample, last, max',
       `${r.idle.rssMB}, ${first?.rssMB}, ${last?.rssMB}, ${max((s) => s.rssMB)}`,
     ],
     [
-      'hub RSS MB: 1st half vs 2nd half median (allowed)',
+      `hub RSS MB: 1st half vs 2nd half median (allowed)${r.growthFromMs > 0 ? `, from ${Math.round(r.growthFromMs / 1000)} s` : ''}`,
       `${r.rss.firstHalf} vs ${r.rss.secondHalf} (${r.rss.allowed.toFixed(0)}), slope ${r.rss.slopePerMinute.toFixed(1)} MB/min`,
     ],
     [
@@ -167,7 +204,22 @@ export function printSummary(r: SoakResult): void {
       `${r.losses.honest}, ${r.losses.slow}, ${r.losses.churn}`,
     ],
     ['caught up after publishing stopped in', `${(r.quiesceMs / 1000).toFixed(1)} s`],
+    [
+      '/metrics timeouts: failures, excused by a pause',
+      `${r.metricsTimeouts.failures}, ${r.metricsTimeouts.excused}`,
+    ],
   ];
+  // A pause followed by the next before it recovered is reported with the series' last pause.
+  for (const p of r.pauses.filter((q) => q.endedBy !== 'next pause')) {
+    const series = p.series === null ? '' : ` (last of ${p.series.pauses} from ${p.series.from} s)`;
+    rows.push([
+      `pause at ${p.at} s for ${p.seconds} s${series}`,
+      p.recovered
+        ? `recovered after ${p.recoveredAfterS?.toFixed(1)} s`
+        : `NOT recovered (${p.endedBy}${p.recoveredAfterS === null ? '' : `, healthy after ${p.recoveredAfterS.toFixed(1)} s`})`,
+    ]);
+    rows.push(['  storm', describeStorm(p)]);
+  }
   const w = Math.max(...rows.map(([k]) => k.length));
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import type { LatencyHistogram } from './latency-histogram.js';
 import type { PublishLedger } from './publish-ledger.js';
 import { SequenceCheck } from './sequence-check.js';
 import { SseResponseParser } from './sse-response-parser.js';
@@ -27,6 +26,39 @@ export class ClientStats {
   headTimeouts = 0;
   /** Resumes answered `earliest`: the subscriber was away longer than history reaches back. */
   expired = 0;
+  /**
+   * Connections of honest and churn subscribers (one topic, reading everything) whose request is
+   * out and that are not served yet: waiting for the response head, or for the replay that
+   * brings them up to date. Served: an update published after the request arrived, or the
+   * subscriber has every acknowledged update (when nothing is published, nothing else tells).
+   * Connection -> when its request went out.
+   */
+  readonly #waiting = new Map<object, number>();
+  /** Most resumes waiting at once since the sampler and the pause observer last reset them. */
+  waitingPeakSample = 0;
+  waitingPeakStorm = 0;
+
+  get resumesWaiting(): number {
+    return this.#waiting.size;
+  }
+
+  beginWaiting(connection: object, since: number): void {
+    this.#waiting.set(connection, since);
+    const n = this.#waiting.size;
+    if (n > this.waitingPeakSample) this.waitingPeakSample = n;
+    if (n > this.waitingPeakStorm) this.waitingPeakStorm = n;
+  }
+
+  endWaiting(connection: object): void {
+    this.#waiting.delete(connection);
+  }
+
+  /** How long the oldest resume still waiting has waited (0 when none). */
+  oldestWaitingMs(now: number): number {
+    let oldest = now;
+    for (const since of this.#waiting.values()) if (since < oldest) oldest = since;
+    return now - oldest;
+  }
 }
 
 export interface SubscriberEnv {
@@ -37,7 +69,7 @@ export interface SubscriberEnv {
   readonly topicUrl: (topic: number) => string;
   readonly template: string;
   /** Live delivery latency of honest subscribers (events published after the stream was requested). */
-  readonly latency: LatencyHistogram;
+  readonly latency: { record(ms: number): void };
   readonly stats: ClientStats;
   readonly now: () => number;
 }
@@ -114,6 +146,9 @@ export class SoakSubscriber {
     // Silent subscribers resume from nowhere in particular: they are not checked.
     const resume = this.kind === 'silent' ? '' : `Last-Event-ID: ${this.#lastId}\r\n`;
     const requestedAt = env.now();
+    // Served once an update published after the request arrives (see ClientStats.beginWaiting).
+    const waiting = this.kind === 'honest' || this.kind === 'churn' ? {} : undefined;
+    if (waiting !== undefined) stats.beginWaiting(waiting, requestedAt);
     socket.write(
       `GET ${this.#path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n${resume}\r\n`,
     );
@@ -136,6 +171,7 @@ export class SoakSubscriber {
         }
         this.#onHead?.(s);
         this.#onHead = undefined;
+        if (waiting !== undefined && s === 200 && this.check!.caughtUp()) stats.endWaiting(waiting);
         if (s !== 200) {
           stats.refused.set(s, (stats.refused.get(s) ?? 0) + 1);
           byUs = true;
@@ -157,6 +193,8 @@ export class SoakSubscriber {
         const stamp = Number(data.slice(b + 1, c === -1 ? undefined : c));
         if (seq === this.ignoreSeq && topic === this.#topics[0]) return;
         this.check?.observe(topic, seq);
+        if (waiting !== undefined && (stamp >= requestedAt || this.check!.caughtUp()))
+          stats.endWaiting(waiting);
         if (this.kind === 'honest' && stamp >= requestedAt) env.latency.record(env.now() - stamp);
       },
       retry: (ms) => {
@@ -172,6 +210,7 @@ export class SoakSubscriber {
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(headTimer);
+      if (waiting !== undefined) stats.endWaiting(waiting);
       stats.openSockets--;
       if (ended) stats.gracefulEnds++;
       else if (!byUs && !this.#stopped) stats.resets++;
