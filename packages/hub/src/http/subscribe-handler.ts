@@ -200,7 +200,7 @@ async function register(
 ): Promise<Replay | undefined> {
   const { limits } = ctx;
   const { selectors, lastEventId, principal } = admission;
-  const filter = historyFilter(selectors);
+  const filter = lastEventId === undefined ? undefined : historyFilter(selectors);
   const sub = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
     clientKey: admission.key,
@@ -357,15 +357,14 @@ async function replay(
   filter: HistoryFilter | undefined,
   turn: Turn,
 ): Promise<void> {
+  let sent: Set<string> | undefined;
   try {
-    const sent = await replayHistory(ctx, sub, first, filter, turn);
-    // Held live updates are in memory already: writing them needs no slot.
-    turn.slot?.();
-    turn.slot = undefined;
-    if (sent !== undefined) await sub.release(sent, REPLAY_GRACE_MS);
+    sent = await replayHistory(ctx, sub, first, filter, turn);
   } finally {
     turn.slot?.();
   }
+  // Held live updates are in memory already: writing them needs no slot.
+  if (sent !== undefined) await sub.release(sent, REPLAY_GRACE_MS);
 }
 
 /**
