@@ -58,6 +58,18 @@ async function soak(args: string[], timeoutMs: number): Promise<SoakRun> {
   }
 }
 
+/** Asserts the run passed, with its output in the message; reports its summary; returns its result. */
+// biome-ignore lint/suspicious/noExplicitAny: the result JSON is checked field by field by the tests
+function passed(run: SoakRun, t: { diagnostic(message: string): void }): any {
+  const r = run.result;
+  assert.ok(r !== undefined, `a result was written:\n${run.output.slice(-3000)}`);
+  t.diagnostic(run.output.slice(run.output.indexOf('\nsubscribers ')).trim());
+  assert.deepEqual(r.failures, [], run.output.slice(-3000));
+  assert.equal(r.pass, true, 'the run passed');
+  assert.equal(run.code, 0, 'the soak exited 0');
+  return r;
+}
+
 describe('soak', () => {
   test('300 subscribers, 200 publishes/s for 36 s: nothing lost, RSS and descriptors bounded', {
     timeout: 180_000,
@@ -77,12 +89,7 @@ describe('soak', () => {
       ],
       170_000,
     );
-    const r = run.result;
-    assert.ok(r !== undefined, `a result was written:\n${run.output.slice(-3000)}`);
-    t.diagnostic(run.output.slice(run.output.indexOf('\nsubscribers ')).trim());
-    assert.deepEqual(r.failures, [], run.output.slice(-3000));
-    assert.equal(r.pass, true);
-    assert.equal(run.code, 0);
+    const r = passed(run, t);
     // Every part of the run happened, so the pass covers it.
     for (const kind of ['honest', 'slow', 'silent', 'churn']) assert.ok(r.subscribers[kind] > 0, kind);
     assert.deepEqual(r.losses, { honest: 0, slow: 0, churn: 0 });
@@ -120,12 +127,7 @@ describe('soak', () => {
       ],
       110_000,
     );
-    const r = run.result;
-    assert.ok(r !== undefined, `a result was written:\n${run.output.slice(-3000)}`);
-    t.diagnostic(run.output.slice(run.output.indexOf('\nsubscribers ')).trim());
-    assert.deepEqual(r.failures, [], run.output.slice(-3000));
-    assert.equal(r.pass, true);
-    assert.equal(run.code, 0);
+    const r = passed(run, t);
     assert.deepEqual(r.losses, { honest: 0, slow: 0, churn: 0 });
     assert.equal(r.pauses.length, 1);
     const pause = r.pauses[0];
