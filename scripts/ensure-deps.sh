@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "ensure-deps: installing npm packages" >&2
-  # npm ci refuses a lock file whose optional platform packages (Biome's, esbuild's) were recorded
-  # only for this platform; npm install takes the locked versions and tolerates that.
-  npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2
+  # npm ci installs exactly the lock file and never rewrites it (npm install could): the lock file
+  # records every platform's optional packages (Biome's, esbuild's), so it is complete anywhere.
+  npm ci --no-audit --no-fund >&2
 fi
 
 missing=()

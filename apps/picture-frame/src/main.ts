@@ -2,9 +2,10 @@
  * `npm start`: the Tidings hub with the Shared Picture Frame, on one port.
  *   node apps/picture-frame/dist/src/main.js [--port 3000] [--host 127.0.0.1] [--data-dir DIR]
  */
+
+import { createLogger } from '@tidings/hub';
 import { startPictureFrame } from './app.js';
 import { ConfigError, HELP, parseConfig } from './config.js';
-import { jsonLogger } from './frame-hub.js';
 import { packageRoot } from './package-root.js';
 import { createProvider } from './providers/create-provider.js';
 
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     searchBurst: config.searchBurst,
     searchesPerMinute: config.searchesPerMinute,
     maxKeywordLength: config.maxKeywordLength,
-    log: jsonLogger,
+    // Human lines with local times on a terminal, JSON lines when stderr is a file or a pipe.
+    log: createLogger('info', 'auto', process.stderr),
   });
   const history = running.durable ? `history in ${config.dataDir}` : 'history in memory';
   process.stdout.write(
@@ -45,6 +47,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** The port that was asked for (the config parsed before, so it is valid). */
+function parseConfigPort(): number {
+  const config = parseConfig(process.argv.slice(2), process.env);
+  return config === 'help' ? 3000 : config.port;
+}
+
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
@@ -52,7 +60,11 @@ main().catch((err: unknown) => {
   }
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'EADDRINUSE') {
-    process.stderr.write(`The port is already in use: ${e.message}. Try --port 3001.\n`);
+    const port = parseConfigPort();
+    process.stderr.write(
+      `Port ${port} is already in use (another program, or the frame running already).\n` +
+        `Start on another port:  npm start -- --port ${port + 1}\n`,
+    );
     process.exit(1);
   }
   process.stderr.write(`Cannot start the Picture Frame: ${e.message ?? String(err)}\n`);

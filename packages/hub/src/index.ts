@@ -1,4 +1,5 @@
 export * from './auth/index.js';
+export { createLogger, type LogFormat, type LogOutput } from './cli/log-format.js';
 export { ERROR_CODES, type ErrorCode, HubError, isHubError } from './errors.js';
 export { createHub, Hub } from './hub.js';
 export type { HubOptions } from './hub-options.js';

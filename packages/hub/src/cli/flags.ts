@@ -179,6 +179,12 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'info',
     help: 'fatal, error, warn, info, debug, trace or silent',
   },
+  {
+    name: 'log-format',
+    kind: 'string',
+    default: 'auto',
+    help: 'auto (human lines on a terminal, JSON lines otherwise), json or pretty',
+  },
 ];
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -275,6 +281,30 @@ export function helpText(): string {
     ...rows,
     '  --help',
     '      print this help',
+    '',
+    'Examples:',
+    '  tidings serve                                   development: no key, history in ./.tidings-data',
+    '  tidings serve --port 3001 --transport memory    another port, history in memory',
+    '  tidings serve --jwt-key "$SECRET" --cors-origins https://app.example.com',
+    '                                                  production: tokens signed with an HMAC secret',
+    '  TIDINGS_TRANSPORT=redis://127.0.0.1:6380/0 tidings serve --port 3002',
+    '                                                  one node of a cluster sharing a Redis server',
+    '  curl -d topic=https://example.com/books/1 -d data=hello http://localhost:3000/.well-known/mercure',
+    '                                                  publish (development mode)',
+    '',
+  ].join('\n');
+}
+
+/** What a bare `tidings` (or an unknown command) says: the commands there are. */
+export function commandsText(): string {
+  return [
+    'Usage: tidings <command> [flags]',
+    '',
+    'Commands:',
+    '  serve    run the hub (tidings serve --help lists every flag)',
+    '  help     print the help of serve',
+    '',
+    'Example: tidings serve --port 3000',
     '',
   ].join('\n');
 }

@@ -1,23 +1,21 @@
 #!/usr/bin/env node
-import { pino } from 'pino';
-import { helpText, parseFlags } from './flags.js';
+import { commandsText, helpText, parseFlags } from './flags.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from './log-format.js';
 import { serve } from './serve.js';
 
 /** `tidings serve [flags]`: runs the hub until SIGTERM/SIGINT, then shuts down gracefully. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (
-    command === undefined ||
-    command === '--help' ||
-    command === '-h' ||
-    command === 'help' ||
-    rest.includes('--help')
-  ) {
+  if (command === undefined) {
+    process.stderr.write(`tidings: a command is missing\n\n${commandsText()}`);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help')) {
     process.stdout.write(helpText());
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command !== 'serve') {
-    process.stderr.write(`tidings: unknown command "${command}"\n\n${helpText()}`);
+    process.stderr.write(`tidings: unknown command "${command}"\n\n${commandsText()}`);
     return 2;
   }
   let flags: ReturnType<typeof parseFlags>;
@@ -27,7 +25,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tidings: ${(err as Error).message}\n`);
     return 2;
   }
-  const logger = pino({ level: String(flags['log-level']) });
+  const format = String(flags['log-format']) as LogFormat;
+  if (!LOG_FORMATS.includes(format)) {
+    process.stderr.write(`tidings: --log-format must be one of ${LOG_FORMATS.join(', ')}, got "${format}"\n`);
+    return 2;
+  }
+  const logger = createLogger(String(flags['log-level']), format);
   const hub = await serve(flags, logger);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createHub, type Hub } from '../hub.js';
 import { createEngine } from '../pubsub/create-engine.js';
@@ -86,12 +87,55 @@ export async function serve(
     );
   }
   if (corsOrigins.includes('*')) logger.warn('CORS allows any origin (without credentials)');
-  const address = await hub.listen(port, host);
+  let address: Awaited<ReturnType<Hub['listen']>>;
+  try {
+    address = await hub.listen(port, host);
+  } catch (err) {
+    await hub.close().catch(() => {});
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${port} on ${host} is already in use: choose another with --port <n> (or TIDINGS_PORT)`,
+      );
+    }
+    if (code === 'EACCES')
+      throw new Error(`no permission to listen on port ${port}: use --port 1024 or above`);
+    throw err;
+  }
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
+  // The start banner: where the hub is, where history lives, and how it is secured.
   logger.info(
-    { url, transport: redactCredentials(transport), port: address.port },
+    {
+      banner: true,
+      url,
+      store: storeText(transport, flags),
+      security: securityText(publisherKeys.length > 0, subscriberKeys.length > 0, flags.anonymous === true),
+      port: address.port,
+      transport: redactCredentials(transport),
+    },
     `tidings hub listening on ${url}`,
   );
-
   return hub;
+}
+
+function storeText(transport: string, flags: FlagValues): string {
+  const history = `history of ${num(flags['history-size'])} updates`;
+  if (transport === '' || transport === 'lmdb' || transport === 'embedded') {
+    return `embedded (LMDB) in ${resolve(String(flags['data-dir']))}, ${history}`;
+  }
+  if (transport === 'memory') return `memory, ${history}, lost at exit`;
+  return `${redactCredentials(transport)}, ${history}`;
+}
+
+function securityText(publisherKey: boolean, subscriberKey: boolean, anonymous: boolean): string {
+  if (!publisherKey && !subscriberKey) {
+    return 'development: no key, anyone can publish, private updates reach nobody';
+  }
+  const pub = publisherKey ? 'publishing needs a token' : 'anyone can publish (no publisher key)';
+  const sub = !subscriberKey
+    ? 'subscribers are anonymous'
+    : anonymous
+      ? 'anonymous subscribers get public updates'
+      : 'subscribing needs a token';
+  return `${publisherKey ? 'production' : 'INSECURE'}: ${pub}, ${sub}`;
 }
