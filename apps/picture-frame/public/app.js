@@ -153,6 +153,8 @@ function applyPicture() {
       layers[shown].classList.remove('shown');
       shown = 1 - shown;
       document.body.dataset.picture = job.picture.url;
+      // A failed search is old news once the picture has changed.
+      if (message.dataset.kind === 'error') showMessage('', 'info');
     } else {
       showMessage('The picture could not be loaded; the frame keeps the previous one.', 'error');
     }

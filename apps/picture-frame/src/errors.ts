@@ -50,7 +50,8 @@ export interface Problem {
 
 export function toProblem(err: FrameError): Problem {
   return {
-    type: 'about:blank',
+    // The hub's scheme (packages/hub/src/http/problem.ts): one namespace of codes for the whole app.
+    type: `urn:tidings:error:${err.code}`,
     code: err.code,
     title: FRAME_ERROR_CODES[err.code].title,
     status: err.status,

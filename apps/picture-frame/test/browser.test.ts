@@ -74,9 +74,54 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('two pages: a search in one changes the background of both', async () => {
+  it('the first minute: a welcome picture, a panel of fixed width, a failed search forgotten when the picture changes', async () => {
+    // Empty history: the first view is the welcome picture, not an empty gradient.
     a = await openFrame(context, app.url);
+    await a.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('.layer.shown');
+        return img !== null && img.complete && img.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: T },
+    );
+    const first = await seen(a);
+    assert.equal(first.src, '/welcome.svg', 'the welcome picture is on show');
+    assert.ok(first.loaded, 'the welcome picture really loaded');
+    assert.equal(first.keyword, 'Shared Picture Frame', 'the welcome caption');
+    const width = () => a.evaluate(() => document.getElementById('search')!.getBoundingClientRect().width);
+    const before = await width();
+    await searchFrom(a, 'zzyzx');
+    await a.waitForFunction(() => document.body.dataset['lastError'] === 'no_results', undefined, {
+      timeout: T,
+    });
+    assert.match((await seen(a)).message, /No picture found/, 'the failure is shown');
+    assert.equal(await width(), before, 'the search panel keeps its width with a long message');
+    // Problem bodies of the demo use the hub's type scheme.
+    const types = await a.evaluate(async () => {
+      const search = await fetch('/search', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'keyword=zzyzx',
+      });
+      const hub = await fetch('/.well-known/mercure', { method: 'PUT' });
+      return [(await search.json()).type, (await hub.json()).type];
+    });
+    assert.deepEqual(
+      types,
+      ['urn:tidings:error:no_results', 'urn:tidings:error:method_not_allowed'],
+      'one type scheme for the demo and the hub',
+    );
+    // Someone else changes the picture: the old failure goes away.
     b = await openFrame(context, app.url);
+    await searchFrom(b, 'pumpkin');
+    await waitPicture(a, /^\/catalogue\/pumpkin-[a-z]+\.svg$/);
+    await a.waitForFunction(() => document.getElementById('message')!.textContent === '', undefined, {
+      timeout: T,
+    });
+  });
+
+  it('two pages: a search in one changes the background of both', async () => {
     await searchFrom(a, 'pumpkin');
     for (const p of [a, b]) {
       await waitPicture(p, /^\/catalogue\/pumpkin-[a-z]+\.svg$/);
