@@ -1,6 +1,9 @@
-// Shared Picture Frame, the page. No framework: one EventSource on the frame's topic, two image
-// layers that crossfade, and a search form. Everything that comes from the network is shown
-// with textContent, and links only when they are http(s).
+// Shared Picture Frame, the page. No framework: one stream on the frame's topic (through
+// @tidings/client: one connection per browser, shared by all its tabs), two image layers that
+// crossfade, and a search form. Everything that comes from the network is shown with
+// textContent, and links only when they are http(s).
+
+import { mercureUrl, TidingsEventSource } from '/tidings-client/index.js';
 
 const topic = document.querySelector('meta[name="tidings-topic"]').content;
 const $ = (id) => document.getElementById(id);
@@ -18,9 +21,14 @@ const announce = $('announce');
 
 // ---- Connection: live / reconnecting / offline, with automatic reconnection ----------------
 
-/** The id of the last event seen: a new connection resumes after it (Mercure lastEventID). */
-let lastEventId = 'earliest';
+// The whole history on open, to show the current picture at once (the page keeps no state of
+// its own across a reload, so no stored cursor either). A tab that joins another tab's stream gets
+// the events that tab kept instead. The client reconnects by itself with backoff, resuming
+// after the last event; it gives up only when the hub answers an error (while it restarts).
+const streamUrl = mercureUrl('/.well-known/mercure', { topics: [topic], lastEventID: 'earliest' });
 let source;
+/** The id of the last event seen: a stream started again after a failure resumes after it. */
+let lastEventId = '';
 let failures = 0;
 let retryTimer;
 const OFFLINE_AFTER_FAILURES = 3;
@@ -47,11 +55,7 @@ function brokenState() {
 function connect() {
   clearTimeout(retryTimer);
   if (source) source.close();
-  const url = new URL('/.well-known/mercure', location.href);
-  url.searchParams.set('match', topic);
-  // First time: the whole history, to show the current picture at once; later: what we missed.
-  url.searchParams.set('lastEventID', lastEventId);
-  const es = new EventSource(url);
+  const es = new TidingsEventSource(streamUrl, { cursor: false, lastEventId, retry: 1000 });
   source = es;
   es.onopen = () => {
     failures = 0;
@@ -61,31 +65,25 @@ function connect() {
     if (source !== es) return;
     failures++;
     setState(brokenState());
-    if (es.readyState === EventSource.CLOSED) {
-      // The browser gave up (the hub answered an error while restarting, for example):
-      // reconnect ourselves, with backoff, resuming after the last event we saw.
+    if (es.readyState === TidingsEventSource.CLOSED) {
+      // The hub answered an error (while restarting, for example): start again, with backoff.
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 5)) * (0.75 + Math.random() * 0.5);
       retryTimer = setTimeout(connect, delay);
     }
-    // readyState CONNECTING: the browser retries by itself, sending Last-Event-ID.
   };
   es.addEventListener('picture', (e) => {
-    remember(e);
+    lastEventId = e.lastEventId;
     const picture = parse(e.data);
     if (picture) queuePicture(picture, true);
   });
   es.addEventListener('viewers', (e) => {
-    remember(e);
+    lastEventId = e.lastEventId;
     const v = parse(e.data);
     if (!v) return;
     if (Number.isInteger(v.viewers)) showViewers(v.viewers);
     // The newest viewers event also names the picture on show (useful if its own event is old).
     if (v.current && v.current.url !== wantedUrl) queuePicture(v.current, false);
   });
-}
-
-function remember(e) {
-  if (e.lastEventId) lastEventId = e.lastEventId;
 }
 
 function parse(text) {
@@ -98,9 +96,6 @@ function parse(text) {
 }
 
 window.addEventListener('offline', () => setState('offline'));
-window.addEventListener('online', () => {
-  if (!source || source.readyState !== EventSource.OPEN) connect();
-});
 
 // ---- The picture ---------------------------------------------------------------------------
 

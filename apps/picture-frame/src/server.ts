@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { clientMount } from './client-files.js';
 import { FrameError, toProblem } from './errors.js';
 import type { FrameHub, FrameLogger } from './frame-hub.js';
 import { jsonLogger } from './frame-hub.js';
@@ -69,9 +70,9 @@ export function createPictureFrame(options: PictureFrameOptions): PictureFrame {
   const providerTimeoutMs = options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
   const random = options.random ?? Math.random;
   const mountPrefix = provider.localAssets?.urlPrefix;
-  const files = new StaticFiles(
-    join(root, 'public'),
-    provider.localAssets
+  const files = new StaticFiles(join(root, 'public'), [
+    clientMount(),
+    ...(provider.localAssets
       ? [
           {
             urlPrefix: provider.localAssets.urlPrefix,
@@ -80,8 +81,8 @@ export function createPictureFrame(options: PictureFrameOptions): PictureFrame {
             extensions: FOLDER_IMAGE_EXTENSIONS,
           },
         ]
-      : [],
-  );
+      : []),
+  ]);
   const csp = pageCsp(cspImageSources(provider.allowlist));
   let hub: FrameHub | undefined;
   let current: Picture | null = options.initialPicture ?? null;

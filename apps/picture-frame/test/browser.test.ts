@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CHROMIUM } from './helpers/chromium.js';
+import { buildClient } from './helpers/client-build.js';
 import { closedPort, type FakeServer, json, startFakeServer } from './helpers/fake-server.js';
 import { type FrameProcess, startFrameProcess } from './helpers/frame-process.js';
 
@@ -62,6 +63,7 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
   let b: Page;
 
   before(async () => {
+    buildClient();
     browser = await chromium.launch(CHROMIUM);
     context = await browser.newContext({ viewport: { width: 1024, height: 700 } });
     port = await closedPort();
@@ -74,6 +76,8 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Tabs of one browser share one stream (@tidings/client): "watching" counts browsers, so each
+  // page here is another browser (context), as two people would be.
   it('the first minute: a welcome picture, a panel of fixed width, a failed search forgotten when the picture changes', async () => {
     // Empty history: the first view is the welcome picture, not an empty gradient.
     a = await openFrame(context, app.url);
@@ -113,7 +117,7 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
       'one type scheme for the demo and the hub',
     );
     // Someone else changes the picture: the old failure goes away.
-    b = await openFrame(context, app.url);
+    b = await openFrame(await browser.newContext({ viewport: { width: 1024, height: 700 } }), app.url);
     await searchFrom(b, 'pumpkin');
     await waitPicture(a, /^\/catalogue\/pumpkin-[a-z]+\.svg$/);
     await a.waitForFunction(() => document.getElementById('message')!.textContent === '', undefined, {
@@ -146,7 +150,7 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
 
   it('a page opened later shows the current picture at once', async () => {
     const current = await a.evaluate(() => document.body.dataset['picture']);
-    const c = await openFrame(context, app.url);
+    const c = await openFrame(await browser.newContext(), app.url);
     await waitPicture(c, new RegExp(`^${current!.replace(/[.]/g, '\\.')}$`));
     assert.equal((await seen(c)).keyword, 'pumpkin');
     await a.waitForFunction(
@@ -232,6 +236,7 @@ describe('Shared Picture Frame with a failing provider', { timeout: 120_000 }, (
   let dataDir: string;
 
   before(async () => {
+    buildClient();
     browser = await chromium.launch(CHROMIUM);
     // A local Openverse that fails the way the real one does when it is down.
     fake = await startFakeServer((_req, res) =>
