@@ -59,15 +59,20 @@ export interface ClientHub {
  */
 export async function startClientHub(
   options: HubOptions = {},
-  pages: Record<string, string> = {},
+  pages: Record<string, string | ((req: IncomingMessage, res: ServerResponse, url: URL) => void)> = {},
 ): Promise<ClientHub> {
   const js = await clientBundle();
   const fallback = (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/client.js') {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const page = pages[url.pathname];
+    if (url.pathname === '/client.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(js);
-    } else if (path === '/' || pages[path] !== undefined) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path] ?? BLANK_PAGE);
+    } else if (typeof page === 'function') {
+      page(req, res, url);
+    } else if (url.pathname === '/' || page !== undefined) {
+      res
+        .writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' })
+        .end(page ?? BLANK_PAGE);
     } else {
       res.writeHead(404).end();
     }
