@@ -43,6 +43,10 @@ export const ERROR_CODES = {
   publish_rate_limited: { status: 429, title: 'Too many publishes from this client' },
   too_many_subscribers_client: { status: 429, title: 'Too many open subscriptions from this client' },
   too_many_subscribers: { status: 503, title: 'The hub has reached its maximum number of subscribers' },
+  too_many_patterns: {
+    status: 503,
+    title: 'The hub matches as many distinct URL patterns and URI templates as it may; retry',
+  },
   replay_queue_full: { status: 503, title: 'Too many resumes are waiting to replay history; retry' },
   // 5xx: never a stack trace
   not_ready: { status: 503, title: 'The hub cannot accept this right now; retry' },

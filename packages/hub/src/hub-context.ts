@@ -25,7 +25,10 @@ export interface HubContext {
   readonly selectorLimits: SelectorLimits;
   readonly cors: CorsPolicy;
   readonly publishOrigins: CorsPolicy;
+  /** Anonymous and cookie-authenticated publishers (limits.publishRatePerSecond). */
   readonly publishLimiter: RateLimiter;
+  /** Publishers with a token in the Authorization header (limits.publishTokenRatePerSecond). */
+  readonly tokenPublishLimiter: RateLimiter;
   readonly metrics: Metrics;
   /** Admission of resumes to history replay (limits.maxConcurrentReplays, maxQueuedReplays). */
   readonly replays: ReplayGate;

@@ -35,10 +35,23 @@ export interface Limits {
   publishRatePerSecond: number;
   /** Burst of publishes per client above the rate. */
   publishBurst: number;
+  /**
+   * Sustained publishes per second per client presenting a publisher token in the Authorization
+   * header (a backend; 429 publish_rate_limited). 0, the default, does not throttle them: a
+   * trusted backend publishes as fast as it needs. Anonymous and cookie-authenticated publishers
+   * (browsers) keep `publishRatePerSecond`.
+   */
+  publishTokenRatePerSecond: number;
   /** Open subscriber streams per client (429 too_many_subscribers_client). */
   maxSubscribersPerClient: number;
   /** Open subscriber streams in total (503 too_many_subscribers). */
   maxSubscribers: number;
+  /**
+   * Distinct URL patterns and URI templates subscribed to on this hub at once (503
+   * too_many_patterns). Each is evaluated once against every new topic, so this bounds the
+   * matching work of a publish whoever subscribes (docs/security.md).
+   */
+  maxPatterns: number;
   /** Updates one resume may replay; history pages are read `replayPageSize` at a time. */
   maxReplay: number;
   replayPageSize: number;
@@ -77,8 +90,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxLastEventIdLength: 1024,
   publishRatePerSecond: 100,
   publishBurst: 200,
+  publishTokenRatePerSecond: 0,
   maxSubscribersPerClient: 1000,
   maxSubscribers: 50_000,
+  maxPatterns: 256,
   maxReplay: 100_000,
   replayPageSize: 500,
   maxConcurrentReplays: 32,

@@ -1,3 +1,4 @@
+export { type EngineLogger, logConnection } from './connection-log.js';
 export { LuaScript } from './lua-script.js';
 export { createRedisEngine, RedisEngine, type RedisEngineOptions } from './redis-engine.js';
 export { DEFAULT_STREAM_KEY, type RedisKeys, redisKeys } from './redis-keys.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Engine, fromRecord, HubError, toRecord, type Update, type UpdateRecord } from '@tidings/hub';
 import { Redis, type RedisOptions } from 'ioredis';
+import { type EngineLogger, logConnection, SILENT } from './connection-log.js';
 import { RedisStore } from './redis-store.js';
 
 export interface RedisEngineOptions {
@@ -27,6 +28,8 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** Clock for stream ids and age retention. Default Date.now. */
   readonly now?: () => number;
+  /** Where losing Redis, reconnecting and recovering are logged (the hub's pino logger). Default: nowhere. */
+  readonly logger?: EngineLogger;
 }
 
 /** A stream id: `<ms>-<n>`. */
@@ -60,6 +63,9 @@ export class RedisEngine implements Engine {
   #closed = false;
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
+  readonly #log: EngineLogger;
+  /** The last follow error logged, and when: a persistent one is logged every 30 s, not every 50 ms. */
+  #lastError: { message: string; at: number } | undefined;
 
   constructor(options: RedisEngineOptions) {
     const min = Math.max(1, options.reconnectMinMs ?? 50);
@@ -88,10 +94,12 @@ export class RedisEngine implements Engine {
       blockingTimeout: this.#readBlockMs,
       connectionName: 'tidings-reader',
     });
-    // Errors are reported through readiness and rejected commands; without a listener ioredis
-    // would print every reconnect failure.
-    this.#commands.on('error', () => {});
-    this.#reader.on('error', () => {});
+    // Errors also show as readiness and rejected commands; the listeners log them (without one,
+    // ioredis would print every reconnect failure to stderr).
+    this.#log = options.logger ?? SILENT;
+    const now = options.now ?? Date.now;
+    logConnection(this.#commands, 'commands', this.#log, now);
+    logConnection(this.#reader, 'reader', this.#log, now);
     this.#reader.on('ready', () => this.#wake?.());
     this.history = new RedisStore({
       client: this.#commands,
@@ -175,10 +183,11 @@ export class RedisEngine implements Engine {
             }
           }
         }
-      } catch {
+      } catch (err) {
         // Disconnected or timed out: the loop waits for the reconnect and re-checks the epoch.
         // A short pause keeps a persistent error (e.g. WRONGTYPE) from spinning.
         this.#positioned = false;
+        if (!this.#closed) this.#logFollowError(err);
         if (!this.#closed) await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -189,16 +198,30 @@ export class RedisEngine implements Engine {
     let update: Update;
     try {
       update = fromRecord(JSON.parse(json) as UpdateRecord);
-    } catch {
-      return; // not ours: skip it rather than stall every node on it
+    } catch (err) {
+      // Not ours: skipped rather than stall every node on it, and said.
+      this.#log.warn({ err: (err as Error).message }, 'skipped a Redis stream entry that is not an update');
+      return;
     }
     for (const listener of this.#listeners) {
       try {
         listener(update);
-      } catch {
+      } catch (err) {
         // One listener's failure must not stop delivery to the others.
+        this.#log.error({ err, id: update.id }, 'an update listener failed');
       }
     }
+  }
+
+  #logFollowError(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = Date.now();
+    const last = this.#lastError;
+    if (last !== undefined && last.message === message && at - last.at < 30_000) return;
+    this.#lastError = { message, at };
+    // While Redis is down the connection lines say it all; an error while connected is news.
+    if (this.#reader.status === 'ready') this.#log.warn({ err: message }, 'reading the Redis stream failed');
+    else this.#log.debug({ err: message }, 'reading the Redis stream stopped (disconnected)');
   }
 
   isReady(): boolean {

@@ -118,7 +118,19 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'publishes per second per client, 0 = unlimited (429)',
   },
   { name: 'publish-burst', kind: 'number', default: '200', help: 'publish burst per client' },
+  {
+    name: 'publish-token-rate',
+    kind: 'number',
+    default: '0',
+    help: 'publishes per second per client with a token in the Authorization header, 0 = unlimited (429)',
+  },
   { name: 'max-subscribers', kind: 'number', default: '50000', help: 'open streams in total (503)' },
+  {
+    name: 'max-patterns',
+    kind: 'number',
+    default: '256',
+    help: 'distinct URL patterns and URI templates subscribed to at once (503)',
+  },
   {
     name: 'max-subscribers-per-client',
     kind: 'number',

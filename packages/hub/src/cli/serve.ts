@@ -30,6 +30,7 @@ export async function serve(
     dataDir: String(flags['data-dir']),
     historySize: num(flags['history-size']),
     historyMaxAgeMs: num(flags['history-max-age']),
+    logger,
   });
   const hubUrl =
     (flags['hub-url'] as string | undefined) ??
@@ -59,7 +60,9 @@ export async function serve(
       maxSelectorVariableParts: num(flags['max-selector-variable-parts']),
       publishRatePerSecond: num(flags['publish-rate']),
       publishBurst: num(flags['publish-burst']),
+      publishTokenRatePerSecond: num(flags['publish-token-rate']),
       maxSubscribers: num(flags['max-subscribers']),
+      maxPatterns: num(flags['max-patterns']),
       maxSubscribersPerClient: num(flags['max-subscribers-per-client']),
       maxConcurrentReplays: num(flags['max-concurrent-replays']),
       maxQueuedReplays: num(flags['max-queued-replays']),

@@ -1,4 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+
+/** Refused origins remembered for the once-per-origin log; past this, refusals are no longer logged. */
+const MAX_LOGGED_ORIGINS = 1024;
 
 /**
  * CORS with an origin allowlist (Fetch standard, "CORS protocol"). An allowed origin is echoed
@@ -8,8 +12,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export class CorsPolicy {
   readonly #origins: Set<string>;
   readonly #any: boolean;
+  readonly #logger: Logger | undefined;
+  /** Origins whose refusal was logged (bounded: a flood of made-up origins cannot grow it). */
+  readonly #logged = new Set<string>();
 
-  constructor(origins: readonly string[]) {
+  /** `logger`: refusals are logged there once per origin, so a misconfigured allowlist shows. */
+  constructor(origins: readonly string[], logger?: Logger) {
+    this.#logger = logger;
     this.#any = origins.includes('*');
     this.#origins = new Set(origins.filter((o) => o !== '*').map((o) => o.replace(/\/$/, '')));
   }
@@ -29,9 +38,21 @@ export class CorsPolicy {
     } else if (this.#any) {
       res.setHeader('Access-Control-Allow-Origin', '*');
     } else {
+      this.#refused(origin);
       return;
     }
     res.setHeader('Access-Control-Expose-Headers', 'Mercure-Last-Event-ID, Last-Event-ID');
+  }
+
+  #refused(origin: string): void {
+    if (this.#logger === undefined || this.#logged.has(origin)) return;
+    if (this.#logged.size >= MAX_LOGGED_ORIGINS) return;
+    this.#logged.add(origin);
+    // The origin is the client's text: pino escapes it as a JSON string, and it is cut short.
+    this.#logger.info(
+      { origin: origin.slice(0, 256) },
+      'CORS: origin not allowed (logged once per origin; see --cors-origins)',
+    );
   }
 
   /** Answers a preflight: EventSource with Last-Event-ID, fetch with Authorization. */

@@ -8,6 +8,7 @@ import { validateUpdate } from '../pubsub/validate-update.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
 import { readBody } from './read-body.js';
+import { redactUrl } from './redact-url.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -28,7 +29,10 @@ export async function handlePublish(
 
   const principal = ctx.publisherAuth ? await authorizePublisher(ctx, req, url) : undefined;
 
-  const wait = ctx.publishLimiter.take(clientKey(req, ctx.trustProxy));
+  // Rate policy (docs/limits.md): a token in the Authorization header is a backend's, not a
+  // browser's (browsers use the cookie); it has its own limit, off by default.
+  const limiter = principal?.source === 'header' ? ctx.tokenPublishLimiter : ctx.publishLimiter;
+  const wait = limiter.take(clientKey(req, ctx.trustProxy));
   if (wait > 0) throw new HubError('publish_rate_limited', undefined, { 'Retry-After': String(wait) });
   if (!ctx.engine.isReady()) throw new HubError('store_unavailable', undefined, { 'Retry-After': '1' });
 
@@ -59,6 +63,18 @@ export async function handlePublish(
   const update = createUpdate(init);
   await ctx.engine.publish(update);
   ctx.metrics.publishes++;
+  // The data and the token are never logged: ids, topics and sizes say what happened.
+  ctx.logger.debug(
+    {
+      id: update.id,
+      topics: update.topics,
+      private: update.private,
+      bytes: data === undefined ? 0 : Buffer.byteLength(data),
+      client: clientKey(req, ctx.trustProxy),
+      url: redactUrl(req.url ?? ''),
+    },
+    'publish',
+  );
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(update.id);
 }

@@ -16,13 +16,20 @@ const PARAMS: Record<string, MatchType> = {
   topic: 'URITemplate',
 };
 
-export function selectorsFromQuery(
-  params: URLSearchParams,
-  maxSelectors: number,
-  limits: SelectorLimits,
-): Selector[] {
+/** A selector as asked for, not compiled yet. */
+export interface SelectorRequest {
+  readonly type: MatchType;
+  readonly raw: string;
+}
+
+/**
+ * The selectors a query asks for, deduplicated, without compiling them: the cheap checks
+ * (unknown matcher, count) come first, so a request refused for its token or the caps never
+ * costs the compilation of its patterns (issue 10).
+ */
+export function selectorRequests(params: URLSearchParams, maxSelectors: number): SelectorRequest[] {
   const seen = new Set<string>();
-  const selectors: Selector[] = [];
+  const requests: SelectorRequest[] = [];
   for (const [name, value] of params) {
     const type = Object.hasOwn(PARAMS, name) ? PARAMS[name] : undefined;
     if (type === undefined) {
@@ -34,11 +41,24 @@ export function selectorsFromQuery(
     const key = `${type}\n${value}`;
     if (seen.has(key)) continue; // Mercure: hubs MAY deduplicate identical subscriptions.
     seen.add(key);
-    if (selectors.length >= maxSelectors) {
+    if (requests.length >= maxSelectors) {
       throw new HubError('too_many_selectors', `at most ${maxSelectors} selectors per subscription`);
     }
-    selectors.push(compileSelector(type, value, limits));
+    requests.push({ type, raw: value });
   }
-  if (selectors.length === 0) throw new HubError('missing_selector');
-  return selectors;
+  if (requests.length === 0) throw new HubError('missing_selector');
+  return requests;
+}
+
+/**
+ * Whether a selector is matched by evaluation (a URL pattern, or a 0.x URI template with an
+ * expression), not by a map lookup: the rule of `compileSelector`, without compiling.
+ */
+export function isPattern(request: SelectorRequest): boolean {
+  if (request.raw === '*') return false;
+  return request.type === 'URLPattern' || (request.type === 'URITemplate' && request.raw.includes('{'));
+}
+
+export function compileSelectors(requests: readonly SelectorRequest[], limits: SelectorLimits): Selector[] {
+  return requests.map((r) => compileSelector(r.type, r.raw, limits));
 }

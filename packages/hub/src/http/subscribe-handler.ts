@@ -17,8 +17,14 @@ import { sseHeaders } from '../stream/sse-headers.js';
 import { type CloseReason, SseStream, type SseStreamOptions } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
+import { redactUrl } from './redact-url.js';
 import type { Departure, Release } from './replay-gate.js';
-import { selectorsFromQuery } from './selectors-from-query.js';
+import {
+  compileSelectors,
+  isPattern,
+  type SelectorRequest,
+  selectorRequests,
+} from './selectors-from-query.js';
 import type { SubscribeHead } from './subscribe-head.js';
 
 /** How long replayed ids are remembered to skip a late live copy (ms). */
@@ -31,6 +37,10 @@ interface Admission {
   readonly lastEventId: string | undefined;
   readonly principal: Principal | undefined;
   readonly key: string;
+  /** Gives back the place this subscribe holds against the subscriber caps (`Broker.reserve`). */
+  readonly release: () => void;
+  /** The request target with tokens redacted, for the debug log. */
+  readonly target: string;
 }
 
 /**
@@ -53,7 +63,7 @@ export async function handleSubscribe(
     throw verdict;
   }
   const admission = await admit(ctx, req, url);
-  if (req.destroyed) return;
+  if (req.destroyed) return admission.release();
   const stream = new SseStream(res, shared(ctx).options);
   const replay = await start(ctx, admission, stream, req.socket, {});
   if (replay !== undefined) await replay();
@@ -85,7 +95,10 @@ export async function subscribeRaw(
   } catch (err) {
     return refuse(socket, err);
   }
-  if (socket.destroyed) return true;
+  if (socket.destroyed) {
+    admission.release();
+    return true;
+  }
   const stream = new SseStream(socket, shared(ctx).options);
   let replay: (() => Promise<void>) | undefined;
   try {
@@ -110,7 +123,11 @@ function refuse(socket: Socket, err: unknown): false {
   return false;
 }
 
-/** Validation, authentication and limits: throws the HubError to answer, writes nothing. */
+/**
+ * Validation, authentication and limits: throws the HubError to answer, writes nothing. Cheap
+ * checks and the token come before compiling patterns (issue 10: a refused request must not cost
+ * their compilation); the subscribe then holds a place against the caps until it is registered.
+ */
 async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<Admission> {
   if (ctx.shuttingDown()) throw new HubError('shutting_down', undefined, { 'Retry-After': '1' });
   const { limits } = ctx;
@@ -121,9 +138,7 @@ async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<A
   } catch {
     throw new HubError('bad_request', 'the query string is not valid UTF-8 after percent-decoding');
   }
-  const selectors = shared(ctx).intern(
-    selectorsFromQuery(url.searchParams, limits.maxSelectorsPerSubscribe, ctx.selectorLimits),
-  );
+  const requests = selectorRequests(url.searchParams, limits.maxSelectorsPerSubscribe);
   const lastEventId = requestedLastEventId(req, url, limits.maxLastEventIdLength);
 
   const principal = await ctx.authenticator.authenticate(req, url, 'subscriber');
@@ -135,7 +150,7 @@ async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<A
 
   const key = clientKey(req, ctx.trustProxy);
   // Refused streams also give their connection back: it is the scarce resource here.
-  if (ctx.broker.size >= limits.maxSubscribers) {
+  if (ctx.broker.admitted >= limits.maxSubscribers) {
     throw new HubError('too_many_subscribers', undefined, {
       'Retry-After': retryAfter(),
       Connection: 'close',
@@ -148,7 +163,28 @@ async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<A
       { 'Retry-After': retryAfter(), Connection: 'close' },
     );
   }
-  return { selectors, lastEventId, principal, key };
+  checkPatterns(ctx, requests);
+  const selectors = shared(ctx).intern(compileSelectors(requests, ctx.selectorLimits));
+  const target = redactUrl(req.url ?? '');
+  return { selectors, lastEventId, principal, key, target, release: ctx.broker.reserve(key) };
+}
+
+/**
+ * Every distinct pattern is evaluated against every new topic published (pubsub/topic-index.ts),
+ * so their number, hub-wide, is what a publish costs: a subscribe that would take it past
+ * `limits.maxPatterns` is refused, before its patterns are compiled. Patterns already subscribed
+ * to cost nothing more, whoever asks for them again.
+ */
+function checkPatterns(ctx: HubContext, requests: readonly SelectorRequest[]): void {
+  let added = 0;
+  for (const r of requests) if (isPattern(r) && !ctx.broker.hasPattern(r.type, r.raw)) added++;
+  if (added > 0 && ctx.broker.patternCount + added > ctx.limits.maxPatterns) {
+    throw new HubError(
+      'too_many_patterns',
+      `the hub matches at most ${ctx.limits.maxPatterns} distinct URL patterns and URI templates`,
+      { 'Retry-After': retryAfter(), Connection: 'close' },
+    );
+  }
 }
 
 /**
@@ -169,12 +205,12 @@ async function start(
   claim?: () => boolean,
 ): Promise<(() => Promise<void>) | undefined> {
   let slot: Release | undefined;
-  if (admission.lastEventId !== undefined) {
-    slot = await ctx.replays.acquire(departure);
-    // The client left while it waited: nothing was registered or written.
-    if (slot === undefined) return undefined;
-  }
   try {
+    if (admission.lastEventId !== undefined) {
+      slot = await ctx.replays.acquire(departure);
+      // The client left while it waited: nothing was registered or written.
+      if (slot === undefined) return undefined;
+    }
     const replay = await register(ctx, admission, stream, extraHeaders, claim);
     if (replay === undefined || slot === undefined) {
       slot?.();
@@ -185,6 +221,9 @@ async function start(
   } catch (err) {
     slot?.();
     throw err;
+  } finally {
+    // Registered by now, or never will be: the place held against the caps goes either way.
+    admission.release();
   }
 }
 
@@ -212,7 +251,13 @@ async function register(
   if (lastEventId !== undefined) sub.hold(limits.maxQueueEvents);
   // Hub.close() may have ended every stream while this request was being authenticated.
   if (ctx.shuttingDown()) throw new HubError('shutting_down', undefined, { 'Retry-After': '1' });
+  // Closed while it waited (authentication, replay slot): it had no owner to report to, so it
+  // must not be registered now (issue 10, ghost subscriptions).
+  if (stream.closed) return undefined;
+  // A resume may have waited: other subscribes may have added patterns meanwhile.
+  checkPatterns(ctx, selectors);
   ctx.broker.add(sub);
+  admission.release();
 
   let page: HistoryRead | undefined;
   let continueFrom: string | undefined;
@@ -248,8 +293,18 @@ async function register(
   }
   // Jittered retry spreads a reconnect storm after a restart (reference/bad-inputs.md).
   stream.open(headers, encodeRetry(ctx.retryMs * (1 + Math.random() * 0.5)));
+  // A stream can end inside open() (its socket went, or node:http cannot stream this response):
+  // it is unregistered already, and a subscription announced now would be listed forever.
+  if (stream.closed) return undefined;
   scheduleEnd(ctx, sub, principal?.expiresAt);
-  if (ctx.subscriptionsEnabled) for (const info of infosOf(sub)) ctx.announce(info);
+  if (ctx.subscriptionsEnabled) {
+    sub.announced = true;
+    for (const info of infosOf(sub)) ctx.announce(info);
+  }
+  ctx.logger.debug(
+    { subscriber: sub.id, client: admission.key, url: admission.target, resume: lastEventId !== undefined },
+    'subscribe',
+  );
   return page === undefined
     ? undefined
     : (slot, departure) => replay(ctx, sub, page, filter, { slot, departure });
@@ -307,7 +362,8 @@ class Shared implements SubscriberHost {
     if (!ctx.broker.remove(sub)) return;
     sub.dispose();
     if (reason !== 'client') ctx.metrics.drop(reason);
-    if (ctx.subscriptionsEnabled) for (const info of infosOf(sub, false)) ctx.announce(info);
+    // Only what was announced is announced gone: every listing entry has exactly one end.
+    if (sub.announced) for (const info of infosOf(sub, false)) ctx.announce(info);
   }
 }
 

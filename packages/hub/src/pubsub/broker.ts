@@ -8,6 +8,8 @@ export class Broker {
   readonly #index = new TopicIndex();
   readonly #subscribers = new Set<Subscriber>();
   readonly #perClient = new Map<string, number>();
+  /** Admitted subscribes not registered yet (resumes waiting for a replay slot). */
+  #reserved = 0;
   #epoch = 0;
   readonly #coalescer = new WriteCoalescer();
 
@@ -17,13 +19,34 @@ export class Broker {
     this.#index.add(sub);
   }
 
+  /**
+   * Counts an admitted subscribe against the caps until it is registered or gone (issue 10): a
+   * resume waits for its replay slot before `add`, and must not let a burst past the caps. The
+   * returned function gives the place back; calling it again does nothing.
+   */
+  reserve(clientKey: string): () => void {
+    this.#reserved++;
+    this.#perClient.set(clientKey, (this.#perClient.get(clientKey) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#reserved--;
+      this.#uncount(clientKey);
+    };
+  }
+
   remove(sub: Subscriber): boolean {
     if (!this.#subscribers.delete(sub)) return false;
-    const n = (this.#perClient.get(sub.clientKey) ?? 1) - 1;
-    if (n <= 0) this.#perClient.delete(sub.clientKey);
-    else this.#perClient.set(sub.clientKey, n);
+    this.#uncount(sub.clientKey);
     this.#index.remove(sub);
     return true;
+  }
+
+  #uncount(clientKey: string): void {
+    const n = (this.#perClient.get(clientKey) ?? 1) - 1;
+    if (n <= 0) this.#perClient.delete(clientKey);
+    else this.#perClient.set(clientKey, n);
   }
 
   /** Delivers the update's shared frame to every matching subscriber; returns how many got it. */
@@ -40,12 +63,29 @@ export class Broker {
     return delivered;
   }
 
+  /** Registered and reserved streams of this client (the per-client cap counts both). */
   countForClient(clientKey: string): number {
     return this.#perClient.get(clientKey) ?? 0;
   }
 
+  /** Registered subscribers (`tidings_subscribers`). */
   get size(): number {
     return this.#subscribers.size;
+  }
+
+  /** Registered subscribers and admitted ones still waiting (the total cap counts both). */
+  get admitted(): number {
+    return this.#subscribers.size + this.#reserved;
+  }
+
+  /** Distinct URL patterns and URI templates subscribed to now (limits.maxPatterns). */
+  get patternCount(): number {
+    return this.#index.patternCount;
+  }
+
+  /** Whether the index already matches this pattern (a new subscriber to it adds no matching work). */
+  hasPattern(type: string, raw: string): boolean {
+    return this.#index.hasPattern(type, raw);
   }
 
   get topicCount(): number {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Engine } from './engine.js';
@@ -12,13 +13,20 @@ export interface CreateEngineOptions {
   readonly historySize: number;
   /** Updates older than this are not replayed (`--history-max-age`); 0 or undefined: no age limit. */
   readonly historyMaxAgeMs?: number | undefined;
+  /** The hub's logger: the Redis engine logs losing Redis, reconnecting and recovering to it. */
+  readonly logger?: Logger | undefined;
 }
 
 /** Module name kept in a variable so the hub has no static (type or bundle) dependency on it. */
 const REDIS_ENGINE_MODULE = '@tidings/redis';
 
 interface RedisEngineModule {
-  createRedisEngine(options: { url: string; maxLen?: number; maxAgeMs?: number }): Promise<Engine>;
+  createRedisEngine(options: {
+    url: string;
+    maxLen?: number;
+    maxAgeMs?: number;
+    logger?: Logger;
+  }): Promise<Engine>;
 }
 
 /** Picks the engine named by `--transport`. */
@@ -48,6 +56,7 @@ export async function createEngine(o: CreateEngineOptions): Promise<Engine> {
       url: transport,
       maxLen: o.historySize,
       ...(maxAgeMs !== undefined && { maxAgeMs }),
+      ...(o.logger !== undefined && { logger: o.logger }),
     });
   }
   // Not echoed in full: a mistyped URL may carry a password.

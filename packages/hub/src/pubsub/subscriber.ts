@@ -26,6 +26,8 @@ export class Subscriber implements StreamOwner {
   readonly stream: SseStream;
   /** Dispatch epoch of the last update delivered (the broker's de-duplication mark, no Set per event). */
   mark = 0;
+  /** Its subscriptions were announced (Active Subscriptions): their end is announced too. */
+  announced = false;
   /** Only while resuming, and for a grace period after: most subscribers never need it. */
   #resume: Resume | null = null;
   readonly #host: SubscriberHost;

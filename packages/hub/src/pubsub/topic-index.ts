@@ -66,6 +66,15 @@ export class TopicIndex {
     }
   }
 
+  /** Distinct patterns: each one is evaluated once per new topic, so they are what a publish costs. */
+  get patternCount(): number {
+    return this.#patterns.size;
+  }
+
+  hasPattern(type: string, raw: string): boolean {
+    return this.#patterns.has(`${type}:${raw}`);
+  }
+
   /** Distinct selectors subscribed to (exact topics, patterns, and `*` as one). */
   get size(): number {
     return this.#exact.size + this.#patterns.size + (this.#wildcard.size > 0 ? 1 : 0);
