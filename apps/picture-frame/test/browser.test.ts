@@ -84,7 +84,7 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
     await a.waitForFunction(
       () => {
         const img = document.querySelector<HTMLImageElement>('.layer.shown');
-        return img !== null && img.complete && img.naturalWidth > 0;
+        return img?.complete === true && img.naturalWidth > 0;
       },
       undefined,
       { timeout: T },

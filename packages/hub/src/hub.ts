@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { type Logger, pino } from 'pino';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/principal.js';
 import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
 import { HubError, isHubError } from './errors.js';
+import { attachToServer } from './http/attach.js';
 import { ConnectionWatch } from './http/connection-watch.js';
 import { CorsPolicy } from './http/cors.js';
+import { fetchExchange } from './http/fetch-exchange.js';
 import { Metrics } from './http/metrics.js';
 import { rawProblem, sendProblem } from './http/problem.js';
 import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { redactUrl } from './http/redact-url.js';
 import { ReplayGate } from './http/replay-gate.js';
+import { selectorsFromQuery } from './http/selectors-from-query.js';
 import { StreamIntake } from './http/stream-intake.js';
 import { handleSubscribe, subscribeRaw } from './http/subscribe-handler.js';
 import { handleSubscriptions } from './http/subscriptions-handler.js';
@@ -23,6 +28,11 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { Broker } from './pubsub/broker.js';
 import type { Engine } from './pubsub/engine.js';
 import { LocalEngine } from './pubsub/local-engine.js';
+import {
+  type HubSubscription,
+  type LocalSubscribeOptions,
+  LocalSubscriptions,
+} from './pubsub/local-subscriptions.js';
 import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { createUpdate, type Update } from './pubsub/update.js';
@@ -32,6 +42,14 @@ import { MemoryStore } from './store/memory-store.js';
 const HUB_PATH = '/.well-known/mercure';
 const DEFAULT_HUB_URL = `http://localhost${HUB_PATH}`;
 const METADATA_PATH = `/.well-known/oauth-protected-resource${HUB_PATH}`;
+
+/** A request as node:http, node:https or node:http2's compatibility API hand it to a listener. */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+/** Express-style `next`: called for requests outside the hub's paths. */
+export type NextFunction = (err?: unknown) => void;
+/** What an in-process subscription selects: one topic, several, or a subscribe query (both dialects). */
+export type SubscribeSelectors = string | readonly string[] | URLSearchParams;
 
 /** A Mercure hub: an HTTP server, a broker, an engine. */
 export class Hub {
@@ -44,6 +62,7 @@ export class Hub {
   readonly #metrics = new Metrics();
   readonly #fallback: HubOptions['fallback'];
   readonly #metadata: Record<string, unknown>;
+  readonly #local: LocalSubscriptions;
   #shuttingDown = false;
   /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
   readonly #unused = new Set<Socket>();
@@ -69,6 +88,7 @@ export class Hub {
         }),
       );
     this.#fallback = options.fallback;
+    this.#local = new LocalSubscriptions(this.engine.history, limits.replayPageSize, this.logger);
     this.#metadata = {
       resource: options.jwtAudience ?? hubUrl,
       bearer_methods_supported: ['header', 'query'],
@@ -208,6 +228,74 @@ export class Hub {
     return update.id;
   }
 
+  /**
+   * Subscribes in the process (no token: server-side code is trusted and gets private updates
+   * too). Selectors follow the subscribe query: a string or strings are `match` values (exact
+   * topics, `*` for all); a URLSearchParams may use every matcher of both dialects
+   * (`matchURLPattern`, 0.x `topic` templates). With `lastEventId`, history after it is replayed
+   * first, as for a stream; resolves once that replay is done.
+   */
+  subscribe(
+    selectors: SubscribeSelectors,
+    onUpdate: (update: Update) => void,
+    options: LocalSubscribeOptions = {},
+  ): Promise<HubSubscription> {
+    const params =
+      selectors instanceof URLSearchParams
+        ? selectors
+        : new URLSearchParams(
+            (typeof selectors === 'string' ? [selectors] : selectors).map((t): [string, string] => [
+              'match',
+              t,
+            ]),
+          );
+    const compiled = selectorsFromQuery(
+      params,
+      this.#ctx.limits.maxSelectorsPerSubscribe,
+      this.#ctx.selectorLimits,
+    );
+    if (this.#shuttingDown) return Promise.reject(new HubError('shutting_down'));
+    return this.#local.add(compiled, onUpdate, options);
+  }
+
+  /**
+   * A Node request listener for the hub's paths (`/.well-known/mercure` and below): usable with
+   * node:http, node:https, node:http2 (compatibility API), and as Express or Connect middleware.
+   * Other requests go to `next` when given, else get a 404 problem.
+   */
+  readonly handler = (req: NodeRequest, res: NodeResponse, next?: NextFunction): void => {
+    if (this.#take(req as IncomingMessage, res as ServerResponse)) return;
+    if (next !== undefined) next();
+    else sendProblem(res as ServerResponse, new HubError('not_found'));
+  };
+
+  /**
+   * A Fetch handler (Hono, and other servers that speak `Request`/`Response`): a subscribe
+   * answers a `Response` whose body streams the events. `remoteAddress` is the client's address
+   * for the per-client limits (all clients count as one without it).
+   */
+  fetch(request: Request, info: { readonly remoteAddress?: string | undefined } = {}): Promise<Response> {
+    const { req, res, response } = fetchExchange(request, info.remoteAddress ?? 'fetch');
+    if (!this.#take(req, res)) sendProblem(res, new HubError('not_found'));
+    return response;
+  }
+
+  /**
+   * Serves the hub's paths on an existing node:http or node:https server, in front of the app's
+   * own request listeners, which get every other request untouched. On plain HTTP the raw-socket
+   * subscribe path applies, as on the hub's own server. Returns a function that detaches it.
+   */
+  attach(server: Server): () => void {
+    return attachToServer(server, {
+      take: (req, res) => this.#take(req, res),
+      // TLS connections are read by the TLS layer first: no raw path there.
+      subscribe:
+        server instanceof TlsServer
+          ? async () => false
+          : (head, socket, claim) => subscribeRaw(this.#ctx, head, socket, claim),
+    });
+  }
+
   /** Active subscriptions on this process. */
   subscriptions(): SubscriptionInfo[] {
     return this.#registry.list();
@@ -244,11 +332,13 @@ export class Hub {
     await closed;
     clearTimeout(deadline);
     this.#metrics.close();
+    this.#local.clear();
     await this.engine.close();
   }
 
   #dispatch(update: Update): void {
     this.#metrics.deliveries += this.#broker.dispatch(update);
+    if (this.#local.size > 0) this.#local.dispatch(update);
   }
 
   #announce(info: SubscriptionInfo): void {
@@ -270,28 +360,38 @@ export class Hub {
     }
   }
 
+  /** The hub's own server: the hub's paths, the operations endpoints, then `fallback`. */
   #handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#take(req, res, true)) return;
+    if (this.#fallback !== undefined) this.#fallback(req, res);
+    else sendProblem(res, new HubError('not_found'));
+  }
+
+  /**
+   * Serves the request when its path is the hub's (true); false leaves it untouched. Mounted
+   * under a prefix by Express, the path is read from `originalUrl`. The operations endpoints
+   * (/healthz, /readyz, /metrics) are the hub's own server's only: an app has its own.
+   */
+  #take(req: IncomingMessage, res: ServerResponse, operations = false): boolean {
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://hub.invalid');
+      url = new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://hub.invalid');
     } catch {
+      if (!operations) return false;
       sendProblem(res, new HubError('bad_request', 'unparsable request target'));
-      return;
+      return true;
     }
-    const path = url.pathname;
-    const route = this.#route(req, res, path);
-    if (route === undefined) {
-      if (this.#fallback !== undefined) this.#fallback(req, res);
-      else sendProblem(res, new HubError('not_found'));
-      return;
-    }
+    const route = this.#route(req, res, url.pathname, operations);
+    if (route === undefined) return false;
     route(this.#ctx, req, res, url).catch((err: unknown) => this.#fail(req, res, err));
+    return true;
   }
 
   #route(
     req: IncomingMessage,
     res: ServerResponse,
     path: string,
+    operations: boolean,
   ): ((ctx: HubContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>) | undefined {
     const method = req.method ?? 'GET';
     if (path === HUB_PATH || path === `${HUB_PATH}/`) {
@@ -315,6 +415,7 @@ export class Hub {
         res.end(body);
       };
     }
+    if (!operations) return undefined;
     if (path === '/healthz') return async () => plain(res, 200, 'ok\n');
     if (path === '/readyz') {
       return async (ctx) => {

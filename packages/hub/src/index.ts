@@ -1,13 +1,21 @@
 export * from './auth/index.js';
 export { createLogger, type LogFormat, type LogOutput } from './cli/log-format.js';
 export { ERROR_CODES, type ErrorCode, HubError, isHubError } from './errors.js';
-export { createHub, Hub } from './hub.js';
+export {
+  createHub,
+  Hub,
+  type NextFunction,
+  type NodeRequest,
+  type NodeResponse,
+  type SubscribeSelectors,
+} from './hub.js';
 export type { HubOptions } from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { compileSelector } from './pubsub/compile-selector.js';
 export { type CreateEngineOptions, createEngine } from './pubsub/create-engine.js';
 export type { Engine } from './pubsub/engine.js';
 export { LocalEngine } from './pubsub/local-engine.js';
+export type { HubSubscription, LocalSubscribeOptions } from './pubsub/local-subscriptions.js';
 export type { MatchType, Selector, SelectorLimits } from './pubsub/selector.js';
 export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
 export {

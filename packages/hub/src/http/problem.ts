@@ -1,5 +1,6 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import { ERROR_CODES, type ErrorCode, HubError, isHubError } from '../errors.js';
+import { withoutHopByHop } from './hop-by-hop.js';
 
 /**
  * Answers an error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
@@ -22,7 +23,8 @@ export function sendProblem(res: ServerResponse, err: unknown): HubError {
     'Content-Type': 'application/problem+json',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
-    ...e.headers,
+    // `Connection: close` means something on node:http only (node:http2 refuses it).
+    ...(res instanceof ServerResponse ? e.headers : withoutHopByHop(e.headers)),
   });
   res.end(body);
   return e;

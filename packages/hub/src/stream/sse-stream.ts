@@ -1,8 +1,10 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { withoutHopByHop } from '../http/hop-by-hop.js';
 import { toChunk } from './chunk.js';
 import { encodeComment } from './encode-event.js';
 import type { Beating, Heartbeats } from './heartbeats.js';
+import { unchunk } from './unchunk.js';
 
 export type CloseReason =
   | 'client'
@@ -71,6 +73,12 @@ export class SseStream implements Beating {
   readonly #opts: SseStreamOptions;
   /** node:http path only. */
   readonly #res: ServerResponse | undefined;
+  /**
+   * True when frames go to a socket as pre-framed HTTP/1.1 chunks (node:http, raw socket); false
+   * for a response that frames bodies itself (node:http2 compatibility, `hub.fetch()`): then
+   * frames are unchunked and written through the response.
+   */
+  readonly #framed: boolean;
   /** The socket frames are written to: from the start on a raw socket, once headers are out otherwise. */
   #sink: Socket | undefined;
   /** Frames held while blocked (allocated then only). */
@@ -89,12 +97,14 @@ export class SseStream implements Beating {
     (transport as Carrier)[kStream] = this;
     if (isResponse(transport)) {
       this.#res = transport;
+      this.#framed = transport instanceof ServerResponse;
       transport.on('close', onCarrierClose);
       transport.on('error', onResponseError);
     } else {
       // A raw socket's listeners come at open(): until then the intake that read its head
       // watches it (and a close is seen at open()).
       this.#sink = transport;
+      this.#framed = true;
     }
   }
 
@@ -131,6 +141,13 @@ export class SseStream implements Beating {
       // The head and the preamble leave in one write.
       const head = Buffer.from(responseHead(headers), 'latin1');
       first = preamble !== undefined && preamble.length > 0 ? Buffer.concat([head, toChunk(preamble)]) : head;
+    } else if (!this.#framed) {
+      res.writeHead(200, withoutHopByHop(headers));
+      res.flushHeaders();
+      // The response is the sink: it emits `drain` and `close` itself (and carries kStream).
+      this.#sink = res as unknown as Socket;
+      res.on('drain', onDrain);
+      if (preamble !== undefined && preamble.length > 0) first = toChunk(preamble);
     } else {
       const socket = res.socket;
       if (socket === null) {
@@ -187,7 +204,7 @@ export class SseStream implements Beating {
     }
     const heartbeats = this.#opts.heartbeats;
     if (heartbeats !== undefined) this.beatTick = heartbeats.tick;
-    if (!this.#sink!.write(frame)) this.#block();
+    if (!this.#sink!.write(this.#framed ? frame : unchunk(frame))) this.#block();
     return true;
   }
 
@@ -293,8 +310,9 @@ export class SseStream implements Beating {
     const sink = this.#sink;
     if (res !== undefined) {
       (res as Carrier)[kStream] = undefined;
+      if ((sink as unknown) === res) res.off('drain', onDrain);
       // node:http may keep this connection for another request: our listener goes.
-      if (sink !== undefined) {
+      if (sink !== undefined && (sink as unknown) !== res) {
         sink.off('drain', onDrain);
         (sink as Carrier)[kStream] = undefined;
       }
@@ -328,7 +346,7 @@ export class SseStream implements Beating {
     this.#queuedBytes = 0;
     const heartbeats = this.#opts.heartbeats;
     if (heartbeats !== undefined) this.beatTick = heartbeats.tick;
-    if (this.#sink!.write(chunk)) this.#flags &= ~BLOCKED;
+    if (this.#sink!.write(this.#framed ? chunk : unchunk(chunk))) this.#flags &= ~BLOCKED;
     else this.#block();
   }
 
