@@ -18,7 +18,7 @@ import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { redactUrl } from './http/redact-url.js';
 import { ReplayGate } from './http/replay-gate.js';
-import { selectorsFromQuery } from './http/selectors-from-query.js';
+import { compileSelectors, selectorRequests } from './http/selectors-from-query.js';
 import { StreamIntake } from './http/stream-intake.js';
 import { handleSubscribe, subscribeRaw } from './http/subscribe-handler.js';
 import { handleSubscriptions } from './http/subscriptions-handler.js';
@@ -249,9 +249,8 @@ export class Hub {
               t,
             ]),
           );
-    const compiled = selectorsFromQuery(
-      params,
-      this.#ctx.limits.maxSelectorsPerSubscribe,
+    const compiled = compileSelectors(
+      selectorRequests(params, this.#ctx.limits.maxSelectorsPerSubscribe),
       this.#ctx.selectorLimits,
     );
     if (this.#shuttingDown) return Promise.reject(new HubError('shutting_down'));
