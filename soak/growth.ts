@@ -7,6 +7,9 @@ export interface Growth {
   readonly slopePerMinute: number;
   /** Largest second-half median allowed: firstHalf * (1 + relative) + absolute. */
   readonly allowed: number;
+  /** Samples judged (after warm-up); fewer than two judge nothing. */
+  readonly samples: number;
+  /** True when the second half sits above `allowed`, or when too few samples remain to tell. */
   readonly grew: boolean;
 }
 
@@ -35,7 +38,16 @@ export function growth(
   const kept = samples.slice(
     Math.min(Math.floor(samples.length * tol.warmup), Math.max(0, samples.length - 2)),
   );
-  if (kept.length < 2) return { firstHalf: 0, secondHalf: 0, slopePerMinute: 0, allowed: 0, grew: false };
+  // Too few samples to compare two halves: "no growth" would be a verdict on no evidence.
+  if (kept.length < 2)
+    return {
+      firstHalf: Number.NaN,
+      secondHalf: Number.NaN,
+      slopePerMinute: 0,
+      allowed: 0,
+      samples: kept.length,
+      grew: true,
+    };
   const half = kept.length >> 1;
   const firstHalf = median(kept.slice(0, half).map((s) => s.v));
   const secondHalf = median(kept.slice(kept.length - half).map((s) => s.v));
@@ -49,5 +61,5 @@ export function growth(
   }
   const slopePerMinute = den === 0 ? 0 : (num / den) * 60_000;
   const allowed = firstHalf * (1 + tol.relative) + tol.absolute;
-  return { firstHalf, secondHalf, slopePerMinute, allowed, grew: secondHalf > allowed };
+  return { firstHalf, secondHalf, slopePerMinute, allowed, samples: kept.length, grew: secondHalf > allowed };
 }

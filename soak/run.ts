@@ -336,9 +336,11 @@ try {
   );
   const exit = await hub.stop();
 
-  if (rss.grew)
+  if (rss.samples < 2) failures.push(`RSS growth not judged: ${rss.samples} steady samples (need 2)`);
+  else if (rss.grew)
     failures.push(`RSS grew: ${rss.firstHalf} MB -> ${rss.secondHalf} MB (allowed ${round(rss.allowed)})`);
-  if (fds.grew)
+  if (fds.samples < 2) failures.push(`descriptor growth not judged: ${fds.samples} steady samples (need 2)`);
+  else if (fds.grew)
     failures.push(`descriptors grew: ${fds.firstHalf} -> ${fds.secondHalf} (allowed ${round(fds.allowed)})`);
   if (closed.fds > idle.fds + 4)
     failures.push(`descriptors after every client left: ${closed.fds} (idle ${idle.fds})`);

@@ -51,9 +51,17 @@ describe('replay admission', () => {
       const a = resume(fx, 'u1').then(answered('a'));
       await waitUntil(() => store.held === 1, 'the first resume reads history');
       const b = resume(fx, 'u1').then(answered('b'));
-      await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 1);
+      assert.equal(
+        await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 1),
+        1,
+        '1 waiting',
+      );
       const leaver = unreadResume(fx, 'u1');
-      await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 2);
+      assert.equal(
+        await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 2),
+        2,
+        '2 waiting',
+      );
       assert.equal(await metric(fx.url, 'tidings_replays_active'), 1);
 
       // The queue is full: the next resume is refused, with a problem and a Retry-After.
@@ -70,7 +78,11 @@ describe('replay admission', () => {
 
       // A waiting client that leaves gives its place up at once.
       leaver.destroy();
-      await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 1);
+      assert.equal(
+        await waitForMetric(fx.url, 'tidings_replays_waiting', '', (v) => v === 1),
+        1,
+        '1 waiting',
+      );
 
       // Published while b waits: b is not registered yet, so it gets them from history.
       await publishMany(fx, ['u4', 'u5']);

@@ -3,6 +3,22 @@
  * a handful of numbers incremented on the hot path, no label explosion.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { CloseReason } from '../stream/sse-stream.js';
+
+/**
+ * The reasons a hub closes a stream (`CloseReason` but `client`, which is not a drop), exported
+ * at 0 from the start: a known label value reads 0 before its first event, not "absent", so a
+ * reader can treat an absent series as an error (Prometheus naming practice: initialise the
+ * label values you know).
+ */
+const DROP_REASONS: Record<Exclude<CloseReason, 'client'>, true> = {
+  slow_consumer: true,
+  write_timeout: true,
+  lifetime: true,
+  token_expired: true,
+  shutdown: true,
+  error: true,
+};
 
 /** ms between event-loop delay samples. */
 const LOOP_RESOLUTION_MS = 20;
@@ -20,6 +36,7 @@ export class Metrics {
   readonly errors = new Map<string, number>();
 
   constructor() {
+    for (const reason of Object.keys(DROP_REASONS)) this.dropped.set(reason, 0);
     this.#loop.enable();
   }
 

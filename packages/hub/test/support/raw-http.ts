@@ -28,7 +28,7 @@ export async function rawExchange(
   port: number,
   parts: readonly (string | Buffer)[],
   options: { gapMs?: number; timeoutMs?: number; stopWhen?: (r: RawResponse) => boolean } = {},
-): Promise<RawResponse> {
+): Promise<RawResponse & { readonly sent: number }> {
   const { gapMs = 0, timeoutMs = 5000, stopWhen } = options;
   const socket = await connectTo(port);
   const started = Date.now();
@@ -47,9 +47,14 @@ export async function rawExchange(
   const deadline = started + timeoutMs;
   const snapshot = () => parseResponse(Buffer.concat(chunks), closed, Date.now() - started);
   const stop = () => closed || Date.now() >= deadline || (stopWhen?.(snapshot()) ?? false);
+  /** How many of the parts were written before the exchange stopped. */
+  let sent = 0;
   for (const part of parts) {
     if (stop()) break;
-    if (!socket.destroyed) socket.write(part);
+    if (!socket.destroyed) {
+      socket.write(part);
+      sent++;
+    }
     if (gapMs > 0) await sleep(gapMs);
   }
   while (!stop()) {
@@ -59,7 +64,7 @@ export async function rawExchange(
     });
   }
   socket.destroy();
-  return snapshot();
+  return { ...snapshot(), sent };
 }
 
 /** Splits a string into one-byte parts (for slowloris). */

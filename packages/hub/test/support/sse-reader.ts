@@ -1,5 +1,13 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
+/**
+ * How a stream ended. `clean`: the server finished the response (the terminating chunk of a
+ * chunked body, RFC 9112 7.1), which an EventSource answers by reconnecting. `reset`: the
+ * connection went away mid-response (undici's "terminated"), `error` says how. `aborted`: this
+ * side closed it (close()).
+ */
+export type StreamEnd = { kind: 'clean' } | { kind: 'reset'; error: unknown } | { kind: 'aborted' };
+
 /** Reads an SSE response with eventsource-parser (an independent parser) and collects events. */
 export class SseReader {
   readonly events: EventSourceMessage[] = [];
@@ -10,7 +18,8 @@ export class SseReader {
   readonly response: Response;
   readonly #controller: AbortController;
   readonly #waiters: { ready: () => boolean; resolve: () => void }[] = [];
-  #done: Promise<void>;
+  #done: Promise<StreamEnd>;
+  #aborted = false;
 
   private constructor(response: Response, controller: AbortController) {
     this.response = response;
@@ -28,14 +37,15 @@ export class SseReader {
       onComment: (c) => this.comments.push(c),
       onRetry: (r) => this.retries.push(r),
     });
-    this.#done = (async () => {
-      if (response.body === null) return;
+    this.#done = (async (): Promise<StreamEnd> => {
+      if (response.body === null) return { kind: 'clean' };
       const decoder = new TextDecoder();
       try {
         for await (const chunk of response.body)
           parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-      } catch {
-        // aborted
+        return { kind: 'clean' };
+      } catch (error) {
+        return this.#aborted ? { kind: 'aborted' } : { kind: 'reset', error };
       }
     })();
   }
@@ -100,12 +110,25 @@ export class SseReader {
     });
   }
 
-  /** Resolves when the server ends the stream. */
-  ended(): Promise<void> {
+  /** Resolves, with how, when the stream ends (never rejects). */
+  ended(): Promise<StreamEnd> {
     return this.#done;
   }
 
+  /**
+   * Resolves with how the stream ended; rejects when it has not ended within `timeoutMs`
+   * (a generous deadline: the caller asserts on the kind, not on the time).
+   */
+  endedWithin(timeoutMs = 15_000): Promise<StreamEnd> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the stream did not end within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([this.#done, late]).finally(() => clearTimeout(timer));
+  }
+
   close(): void {
+    this.#aborted = true;
     this.#controller.abort();
   }
 }
