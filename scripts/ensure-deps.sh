@@ -17,6 +17,7 @@ for pkg in "$@"; do
     redis-server) command -v redis-server >/dev/null || missing+=(redis-server) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     curl) command -v curl >/dev/null || missing+=(curl) ;;
+    openssl) command -v openssl >/dev/null || missing+=(openssl) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

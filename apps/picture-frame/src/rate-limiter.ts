@@ -18,6 +18,8 @@ export type RateDecision = { readonly ok: true } | { readonly ok: false; readonl
 
 export interface RateLimiter {
   take(client: string): RateDecision;
+  /** Clients tracked now (at most `maxClients`): what "memory bounded" is measured by. */
+  readonly size: number;
 }
 
 export const DEFAULT_SEARCH_BURST = 5;
@@ -50,6 +52,9 @@ export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
   }
 
   return {
+    get size() {
+      return buckets.size;
+    },
     take(client: string): RateDecision {
       const t = now();
       let b = buckets.get(client);

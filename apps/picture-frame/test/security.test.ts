@@ -129,10 +129,14 @@ describe('per-client rate limit', () => {
   it('keeps memory bounded', () => {
     let t = 0;
     const rl = createRateLimiter({ burst: 1, perMinute: 60, maxClients: 100, now: () => t });
+    let largest = 0;
     for (let i = 0; i < 10_000; i++) {
       t += 1;
       rl.take(`client-${i}`);
+      largest = Math.max(largest, rl.size);
     }
+    // 10,000 clients within 10 s, none refilled: only the bound keeps the map small.
+    assert.equal(largest, 100, `at most maxClients tracked at any time: ${largest}`);
     // A recent client is still limited after the churn (its bucket was not dropped early).
     assert.equal(rl.take('client-9999').ok, false);
   });

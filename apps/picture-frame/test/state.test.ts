@@ -17,7 +17,12 @@ const pic = (keyword: string): Picture => ({
   source: 'catalogue',
 });
 
-/** History as the hub's stores page it: readAfter(id, limit). */
+/**
+ * History as the hub's stores page it: readAfter(id, limit), honouring the HistoryStore contract
+ * (packages/hub/src/store/store.ts): an id not kept is `found: false` with nothing read. A fake,
+ * not a MemoryStore, because these cases need thousands of updates of exact shapes and count the
+ * reads; it is faithful to the part of the contract the frame uses (checked below).
+ */
 function history(
   updates: { id: string; type?: string; topics: string[]; data: string }[],
 ): HistoryReader & { reads: number } {
@@ -25,13 +30,28 @@ function history(
     reads: 0,
     async readAfter(afterId: string, limit: number) {
       h.reads++;
-      const start = afterId === 'earliest' ? 0 : updates.findIndex((u) => u.id === afterId) + 1;
+      const at = afterId === 'earliest' ? -1 : updates.findIndex((u) => u.id === afterId);
+      if (afterId !== 'earliest' && at === -1) return { found: false, updates: [], more: false };
+      const start = at + 1;
       const page = updates.slice(start, start + limit);
       return { found: true, updates: page, more: start + limit < updates.length };
     },
   };
   return h;
 }
+
+describe('the fake history honours the store contract', () => {
+  it('earliest is found, a kept id is found, an unknown id is not', async () => {
+    const h = history([{ id: 'a', topics: [FRAME_TOPIC], data: '{}' }]);
+    assert.equal((await h.readAfter('earliest', 10)).found, true, 'earliest');
+    assert.deepEqual(await h.readAfter('a', 10), { found: true, updates: [], more: false }, 'a kept id');
+    assert.deepEqual(
+      await h.readAfter('urn:uuid:unknown', 10),
+      { found: false, updates: [], more: false },
+      'an unknown id is not found, and reads nothing',
+    );
+  });
+});
 
 describe('recovering the current picture from history', () => {
   it('takes the newest picture on the frame topic, across pages', async () => {

@@ -101,35 +101,31 @@ describe('key specs', () => {
     assert.equal(p?.subject, 'ok');
   });
 
-  it('X.509 certificate PEM (string and file)', async (t) => {
+  it('X.509 certificate PEM (string and file)', async () => {
     const keyPath = join(tmp.dir, 'cert-key.pem');
     const certPath = join(tmp.dir, 'cert.pem');
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          keyPath,
-          '-out',
-          certPath,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=tidings-test',
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
-      t.skip('openssl is not available');
-      return;
-    }
+    // openssl is installed by scripts/ensure-deps.sh: a missing binary fails here, it is not a skip.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=tidings-test',
+      ],
+      { stdio: 'ignore' },
+    );
     const { createPrivateKey } = await import('node:crypto');
     const privateKey = createPrivateKey(await readFile(keyPath, 'utf8'));
     const cert = await readFile(certPath, 'utf8');

@@ -145,10 +145,12 @@ describe('fuzz: request heads', () => {
   });
 
   test(`${NUM_RUNS} random request heads: never a 5xx, honest streams intact`, {
-    timeout: 120_000,
-  }, async () => {
+    timeout: 240_000,
+  }, async (t) => {
     let runs = 0;
     let answered = 0;
+    let awaitingBody = 0;
+    let closedUnanswered = 0;
     await fc.assert(
       fc.asyncProperty(
         method,
@@ -163,8 +165,13 @@ describe('fuzz: request heads', () => {
             ...headers.map(([k, v]) => `${k}: ${v}`),
             'Connection: close',
           ];
+          // A head that names a body length or a coding may leave the hub waiting for the rest of
+          // a body (until the 3 s request timeout): those get 400 ms, and if unanswered are
+          // counted, not checked. Every other request must be answered or closed, however slowly
+          // (a generous deadline, not a skip).
+          const promisesBody = headers.some(([k]) => /^(content-length|transfer-encoding)$/i.test(k));
           const res = await rawExchange(fx.port, [Buffer.from(`${head.join('\r\n')}\r\n\r\n${b}`, 'utf8')], {
-            timeoutMs: 400,
+            timeoutMs: promisesBody ? 400 : 10_000,
             // Streams never end; a response head is enough for them.
             stopWhen: (r) =>
               r.status !== undefined &&
@@ -172,8 +179,17 @@ describe('fuzz: request heads', () => {
                 r.status === 204 ||
                 Buffer.byteLength(r.body) >= Number(r.headers['content-length'] ?? 0)),
           });
-          // No answer in time is allowed only while the hub still waits for a body it was promised.
-          if (res.status === undefined) return;
+          if (res.status === undefined) {
+            // No answer is allowed only while the hub still waits for a body it was promised, or
+            // when the hub closed the connection (node:http closes on what it cannot answer).
+            assert.ok(
+              promisesBody || res.closed,
+              `no answer in 10 s and still open: ${head.join(' | ').slice(0, 200)}`,
+            );
+            if (promisesBody && !res.closed) awaitingBody++;
+            else closedUnanswered++;
+            return;
+          }
           answered++;
           assert.ok(
             !/\bat .+\(.+:\d+:\d+\)|node:internal/.test(res.raw.toString('latin1')),
@@ -185,11 +201,14 @@ describe('fuzz: request heads', () => {
             assertWellFormedError(res.status, res.headers['content-type'], res.body);
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000, includeErrorInReport: true },
+      { numRuns: NUM_RUNS, includeErrorInReport: true },
     );
-    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
-    assert.ok(runs >= Math.min(NUM_RUNS, 100), `enough runs before the time limit: ${runs}`);
-    assert.ok(answered > runs / 2, `most requests answered: ${answered} of ${runs}`);
+    // No time limit on the property: the runs named in the title are the runs checked.
+    assert.ok(runs >= NUM_RUNS, `${runs} runs checked of ${NUM_RUNS} named`);
+    const tally = `${answered} answered, ${awaitingBody} awaiting a promised body, ${closedUnanswered} closed unanswered, of ${runs}`;
+    t.diagnostic(tally);
+    assert.ok(answered > runs / 2, `most requests answered: ${tally}`);
+    assert.ok(closedUnanswered < runs / 10, `few closed without an answer: ${tally}`);
     const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
       signal: AbortSignal.timeout(10_000),
     });

@@ -24,7 +24,7 @@ const MAX_BODY = 256 * 1024;
 const MAX_TOPICS = 8;
 const FORM = 'application/x-www-form-urlencoded';
 const FUZZ_TOPIC = 'https://example.com/fuzz';
-const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
+const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 /** A publish not answered in this time fails the run (a hung request would otherwise wait for undici's 300 s). */
 const PUBLISH_DEADLINE_MS = 15_000;
 
@@ -224,7 +224,7 @@ describe('fuzz: the publish form', () => {
   });
 
   test(`${NUM_RUNS} random publishes: never a 5xx, nothing forbidden accepted, exact streams`, {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     let runs = 0;
     let accepted = 0;
@@ -324,15 +324,15 @@ describe('fuzz: the publish form', () => {
           accepted++;
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 25_000, examples: EXAMPLES, includeErrorInReport: true },
+      { numRuns: NUM_RUNS, examples: EXAMPLES, includeErrorInReport: true },
     );
     const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
       signal: AbortSignal.timeout(10_000),
     });
     assert.equal(health.status, 200, 'the hub keeps answering');
     await oracle.check(fx, auth, watched);
-    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
-    assert.ok(runs >= Math.min(NUM_RUNS, 100), `enough runs before the time limit: ${runs}`);
+    // No time limit on the property: the runs named in the title are the runs checked.
+    assert.ok(runs >= NUM_RUNS, `${runs} runs checked of ${NUM_RUNS} named`);
     assert.ok(accepted > runs / 20, `enough accepted publishes to check the streams: ${accepted} of ${runs}`);
   });
 });

@@ -23,7 +23,7 @@ import {
 import { SseReader } from './support/sse-reader.js';
 import { type Accepted, assertWellFormedError, StreamOracle, type Watched } from './support/stream-oracle.js';
 
-const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const HUB_URL = 'https://hub.example/.well-known/mercure';
 
 const PIECES = [
@@ -234,7 +234,7 @@ describe('fuzz: the subscribe query', () => {
   });
 
   test(`${NUM_RUNS} random subscriptions: never a 5xx, anonymous streams never see a private update`, {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     let runs = 0;
     const candidateTopics = new Set<string>([
@@ -277,14 +277,14 @@ describe('fuzz: the subscribe query', () => {
           }
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000, includeErrorInReport: true },
+      { numRuns: NUM_RUNS, includeErrorInReport: true },
     );
     const health = await fetch(`http://127.0.0.1:${fx.port}/healthz`, {
       signal: AbortSignal.timeout(10_000),
     });
     assert.equal(health.status, 200, 'the hub keeps answering');
-    // A loaded machine may stop the property early (interruptAfterTimeLimit): judge by the runs made.
-    assert.ok(runs >= Math.min(NUM_RUNS, 50), `enough runs before the time limit: ${runs}`);
+    // No time limit on the property: the runs named in the title are the runs checked.
+    assert.ok(runs >= NUM_RUNS, `${runs} runs checked of ${NUM_RUNS} named`);
     assert.ok(streams.length > runs / 10, `enough streams opened to check: ${streams.length} of ${runs}`);
 
     // Publish to every topic a fuzzed selector might match: privately, then publicly.

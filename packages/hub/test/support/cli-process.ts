@@ -34,7 +34,7 @@ export async function startCli(args: string[] = [], env: Record<string, string> 
   });
   const port = await new Promise<number>((resolvePort, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`tidings did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`tidings did not start: ${stderr}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       let nl = buf.indexOf('\n');
