@@ -331,8 +331,13 @@ describe('bad inputs: subscribing', () => {
         (await both.waitFor(2)).map((e) => e.id),
         kept.slice(-2),
       );
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal(both.events.length, 2, 'nothing from the query position');
+      // A fence: a live update after the replay; nothing else may come before it.
+      await publish({ topic: 'https://example.com/h', data: 'fence', id: 'fence-both' });
+      assert.deepEqual(
+        (await both.waitForId('fence-both')).map((e) => e.id),
+        kept.slice(-2),
+        'nothing from the query position',
+      );
     } finally {
       both.close();
     }
@@ -390,14 +395,14 @@ describe('bad inputs: bounded replay', () => {
       const r = await SseReader.open(`${fx.url}?match=*`, { 'Last-Event-ID': 'earliest' });
       try {
         await r.waitFor(5);
-        await new Promise((res) => setTimeout(res, 100));
+        // A fence, not a sleep: the live update comes after whatever the replay sent, so the
+        // events before it are the whole replay. (And the stream is live afterwards.)
+        await fx.publish({ topic: 'https://example.com/r', data: 'live', id: 'live' });
         assert.deepEqual(
-          r.events.map((e) => e.data),
+          (await r.waitForId('live')).map((e) => e.data),
           ['r0', 'r1', 'r2', 'r3', 'r4'],
+          'at most maxReplay updates replayed',
         );
-        // And the stream is live afterwards.
-        await fx.publish({ topic: 'https://example.com/r', data: 'live' });
-        assert.equal((await r.waitFor(6))[5]?.data, 'live');
       } finally {
         r.close();
       }

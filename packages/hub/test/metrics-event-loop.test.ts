@@ -13,7 +13,9 @@ test('event-loop delay: near zero when idle, the length of a block when blocked'
     await metric(fx.url, 'tidings_event_loop_delay_seconds', '{quantile="1"}'); // resets the window
     await new Promise((r) => setTimeout(r, 500));
     const idle = await metric(fx.url, 'tidings_event_loop_delay_seconds', '{quantile="0.5"}');
-    assert.ok(idle < 0.005, `idle p50 ${idle * 1000} ms`);
+    // Below the 20 ms sampling interval, which the figure once included (an idle hub read 20 ms);
+    // the margin is a busy machine's late timers, not the hub's.
+    assert.ok(idle < 0.015, `idle p50 ${idle * 1000} ms`);
     // The hub runs in this process: blocking this loop blocks the hub's. (Not right after a
     // scrape: the histogram skips the first interval after a reset.)
     await new Promise((r) => setTimeout(r, 100));
@@ -21,7 +23,8 @@ test('event-loop delay: near zero when idle, the length of a block when blocked'
     while (performance.now() < until) {}
     await new Promise((r) => setTimeout(r, 50));
     const worst = await metric(fx.url, 'tidings_event_loop_delay_seconds', '{quantile="1"}');
-    assert.ok(worst >= 0.1 && worst < 0.3, `max ${worst * 1000} ms after a 150 ms block`);
+    // A lower bound only: a busy machine adds delay of its own, never takes the block away.
+    assert.ok(worst >= 0.1, `max ${worst * 1000} ms after a 150 ms block`);
   } finally {
     await fx.close();
   }

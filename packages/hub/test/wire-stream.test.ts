@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSourceClient } from './support/event-source-client.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
+import { waitUntil } from './support/quiet-watch.js';
 import { RawSseReader } from './support/raw-sse-reader.js';
 import { SseReader } from './support/sse-reader.js';
 
@@ -194,8 +195,7 @@ describe('heartbeat', () => {
     await withHub({ heartbeatMs: 40 }, async (fx) => {
       const reader = await SseReader.open(sub(fx));
       try {
-        await sleep(250);
-        assert.ok(reader.comments.length >= 3, `${reader.comments.length} comments`);
+        await waitUntil(() => reader.comments.length >= 3, 'three heartbeats', 15_000);
         assert.deepEqual(reader.events, []);
       } finally {
         reader.close();
