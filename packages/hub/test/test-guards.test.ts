@@ -155,10 +155,28 @@ test('the guard finds each pattern, and only those', () => {
   );
 });
 
+/**
+ * Reviewed exceptions, `file: the line's text start`, each with why it cannot hide a failure.
+ * browser-hub's waitLog swallows the wait's timeout to return the page's log, which every caller
+ * then compares with deepEqual: a missing entry still fails, with the whole log in the message.
+ */
+const ALLOWED = new Set(['packages/client/test/browser-hub.test.ts: a wait whose failure is caught away']);
+
 test('no test file in the repo swallows an assertion or ignores a wait', () => {
   const files = testFiles();
   for (const expected of ['packages/hub/test/crash-lmdb.test.ts', 'apps/picture-frame/test/state.test.ts'])
     assert.ok(files.includes(expected), `${expected} is among the test files found`);
-  const found = files.flatMap((f) => guarded(f, readFileSync(join(REPO, f), 'utf8')));
+  const found = files
+    .flatMap((f) => guarded(f, readFileSync(join(REPO, f), 'utf8')))
+    .filter(
+      (f) =>
+        !ALLOWED.has(
+          f
+            .replace(/:\d+: /, ': ')
+            .split(': ')
+            .slice(0, 2)
+            .join(': '),
+        ),
+    );
   assert.deepEqual(found, [], `patterns that let a test pass whatever happens:\n${found.join('\n')}`);
 });
