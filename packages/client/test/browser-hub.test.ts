@@ -28,10 +28,10 @@ type AppWindow = Window & {
   tokenCalls(): number;
 };
 
-async function openApp(context: BrowserContext, hub: ClientHub, url: string, ttls = ''): Promise<Page> {
+async function openApp(context: BrowserContext, hub: ClientHub, url: string, more = ''): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
-  await page.goto(`${hub.origin}/app.html?url=${encodeURIComponent(url)}&ttls=${ttls}`);
+  await page.goto(`${hub.origin}/app.html?url=${encodeURIComponent(url)}&${more}`);
   await page.waitForFunction(() => (window as unknown as AppWindow).opens > 0, undefined, { timeout: T });
   return page;
 }
@@ -54,8 +54,10 @@ function publishing(hub: ClientHub, everyMs: number, topic = TOPIC) {
   let n = 0;
   let stopped = false;
   let failed: unknown;
+  const sentAt: number[] = [];
   const done = (async () => {
     while (!stopped) {
+      sentAt[n + 1] = Date.now();
       await hub.publish(String(++n), topic);
       await new Promise((r) => setTimeout(r, everyMs));
     }
@@ -65,6 +67,7 @@ function publishing(hub: ClientHub, everyMs: number, topic = TOPIC) {
     throw err;
   });
   return {
+    sentAt,
     count: () => n,
     /** Waits until at least `k` more updates went out. */
     async more(k: number) {
@@ -94,7 +97,7 @@ describe('TidingsEventSource in Chromium against the real hub', { timeout: 300_0
     await hub?.close();
   });
 
-  it('tabs share one stream; the leader closed, then crashed, a follower reloaded: nothing lost or repeated', async () => {
+  it('tabs share one stream; the leader closed, then crashed, a follower reloaded: nothing lost or repeated', async (t) => {
     const context = await browser.newContext();
     const url = `${hub.topicUrl}&case=takeover`;
     const tabs: Page[] = [];
@@ -120,6 +123,12 @@ describe('TidingsEventSource in Chromium against the real hub', { timeout: 300_0
       assert.deepEqual(await waitLog(tab, last), numbers(1, last), `tab ${i}: every update once, in order`);
     }
     assert.equal(hub.hub.subscriberCount, 1, 'still one stream');
+    // A figure, not a verdict: the longest an update took to reach a tab that stayed, takeovers included.
+    const arrivals = await tabs[0]!.evaluate(
+      () => (window as unknown as { arrivals: Record<string, number> }).arrivals,
+    );
+    const worst = Math.max(...numbers(1, last).map((k) => arrivals[k]! - pub.sentAt[Number(k)]!));
+    t.diagnostic(`longest publish-to-tab delay over two takeovers: ${worst} ms`);
     await context.close();
   });
 
@@ -152,6 +161,55 @@ describe('TidingsEventSource in Chromium against the real hub', { timeout: 300_0
     assert.equal(await page.evaluate(() => (window as unknown as AppWindow).gaps), 1, 'one gap');
     await context.close();
   });
+
+  it('offline: no attempt until the browser is online again, then at once (not after the 60 s retry)', async () => {
+    const slow = await startClientHub({ retryMs: 60_000 }, PAGES);
+    const context = await browser.newContext();
+    try {
+      const page = await openApp(context, slow, slow.topicUrl);
+      await context.setOffline(true);
+      await slow.restart();
+      await page.waitForFunction(() => (window as unknown as AppWindow).es.readyState === 0, undefined, {
+        timeout: T,
+      });
+      await context.setOffline(false);
+      // The deadline is shorter than the reconnection time the hub asked for: only the online
+      // event can have reconnected.
+      await page.waitForFunction(() => (window as unknown as AppWindow).opens === 2, undefined, {
+        timeout: T,
+      });
+      await slow.publish('back');
+      assert.deepEqual(await waitLog(page, 1), ['back'], 'live again');
+    } finally {
+      await context.close();
+      await slow.close();
+    }
+  });
+
+  it('pauseWhenHidden: a hidden page gives its stream back and resumes from its cursor when shown', async () => {
+    const context = await browser.newContext();
+    const url = `${hub.topicUrl}&case=hidden`;
+    const page = await openApp(context, hub, url, 'pause');
+    const streams = hub.hub.subscriberCount;
+    await hub.publish('1');
+    assert.deepEqual(await waitLog(page, 1), ['1'], 'live while visible');
+    // Headless Chromium shows every page: the page is told it is hidden as a browser would.
+    const visibility = (hidden: boolean) =>
+      page.evaluate((hidden) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await visibility(true);
+    const deadline = Date.now() + T;
+    while (hub.hub.subscriberCount >= streams && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(hub.hub.subscriberCount, streams - 1, 'the stream was closed while hidden');
+    await hub.publish('2');
+    await hub.publish('3');
+    await visibility(false);
+    assert.deepEqual(await waitLog(page, 3), ['1', '2', '3'], 'what was published while hidden, once');
+    await context.close();
+  });
 });
 
 describe('TidingsEventSource with short-lived tokens', { timeout: 120_000 }, () => {
@@ -168,7 +226,7 @@ describe('TidingsEventSource with short-lived tokens', { timeout: 120_000 }, () 
   });
 
   it('3-second tokens from a headers function: several expiries, no gap, nothing repeated', async () => {
-    const page = await openApp(await browser.newContext(), hub, hub.topicUrl, '3');
+    const page = await openApp(await browser.newContext(), hub, hub.topicUrl, 'ttls=3');
     const pub = publishing(hub, 50);
     // Past three expiries: the hub ends a stream at its token's exp, the client renews before.
     await page.waitForFunction(() => (window as unknown as AppWindow).tokenCalls() >= 4, undefined, {
@@ -184,7 +242,12 @@ describe('TidingsEventSource with short-lived tokens', { timeout: 120_000 }, () 
   });
 
   it('a 401 with a stale token: the headers function is called again and the stream opens', async () => {
-    const page = await openApp(await browser.newContext(), hub, `${hub.topicUrl}&case=stale`, '-60,3600');
+    const page = await openApp(
+      await browser.newContext(),
+      hub,
+      `${hub.topicUrl}&case=stale`,
+      'ttls=-60,3600',
+    );
     assert.equal(
       await page.evaluate(() => (window as unknown as AppWindow).tokenCalls()),
       2,
