@@ -41,6 +41,10 @@ export interface HubOptions {
   logger?: Logger;
   /** Handles requests outside the hub's own paths (an app served by the same server). Default: 404. */
   fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The debug page at /.well-known/mercure/ui/. Default: on in development mode (no key at all), off otherwise. */
+  debugUi?: boolean;
+  /** HMAC secret given on the command line: the debug page makes development tokens with it. */
+  devTokenKey?: string;
   /** Seams for tests. */
   authenticator?: Authenticator;
   now?: () => number;

@@ -11,6 +11,7 @@ import { HubError, isHubError } from './errors.js';
 import { attachToServer } from './http/attach.js';
 import { ConnectionWatch } from './http/connection-watch.js';
 import { CorsPolicy } from './http/cors.js';
+import { type DebugUiOptions, debugUiRoute } from './http/debug-ui.js';
 import { fetchExchange } from './http/fetch-exchange.js';
 import { Metrics } from './http/metrics.js';
 import { rawProblem, sendProblem } from './http/problem.js';
@@ -63,6 +64,8 @@ export class Hub {
   readonly #fallback: HubOptions['fallback'];
   readonly #metadata: Record<string, unknown>;
   readonly #local: LocalSubscriptions;
+  /** The debug page's options; undefined: the page is off. */
+  readonly #debugUi: DebugUiOptions | undefined;
   #shuttingDown = false;
   /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
   readonly #unused = new Set<Socket>();
@@ -88,6 +91,12 @@ export class Hub {
         }),
       );
     this.#fallback = options.fallback;
+    const development =
+      (options.publisherKeys ?? []).length === 0 && (options.subscriberKeys ?? []).length === 0;
+    this.#debugUi =
+      (options.debugUi ?? development)
+        ? { devTokenKey: options.devTokenKey, issuer: options.jwtIssuer, audience: options.jwtAudience }
+        : undefined;
     this.#local = new LocalSubscriptions(this.engine.history, limits.replayPageSize, this.logger);
     this.#metadata = {
       resource: options.jwtAudience ?? hubUrl,
@@ -304,6 +313,11 @@ export class Hub {
     return this.#registry.listen(listener);
   }
 
+  /** The debug page's address under the hub URL, or undefined when it is off. */
+  get debugUiPath(): string | undefined {
+    return this.#debugUi === undefined ? undefined : `${HUB_PATH}/ui/`;
+  }
+
   get subscriberCount(): number {
     return this.#broker.size;
   }
@@ -405,6 +419,10 @@ export class Hub {
       if (method === 'GET') return handleSubscriptions;
       if (method === 'OPTIONS') return async (ctx) => ctx.cors.preflight(req, res);
       return methodNotAllowed('GET, OPTIONS');
+    }
+    if (this.#debugUi !== undefined && (path === `${HUB_PATH}/ui` || path.startsWith(`${HUB_PATH}/ui/`))) {
+      const ui = debugUiRoute(path, method, this.#debugUi);
+      if (ui !== undefined) return (ctx, r, s) => ui(ctx, r, s);
     }
     if (path === METADATA_PATH) {
       // RFC 9728 protected resource metadata, at the path derived from the hub URL (Mercure "Discovery").

@@ -192,6 +192,11 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'fatal, error, warn, info, debug, trace or silent',
   },
   {
+    name: 'debug-ui',
+    kind: 'boolean',
+    help: 'the debug page at /.well-known/mercure/ui/ (default: on without keys, off with them)',
+  },
+  {
     name: 'log-format',
     kind: 'string',
     default: 'auto',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createHub, type Hub } from '../hub.js';
@@ -45,6 +46,14 @@ export async function serve(
     ...(flags['jwt-issuer'] !== undefined && { jwtIssuer: String(flags['jwt-issuer']) }),
     ...(flags['jwt-audience'] !== undefined && { jwtAudience: String(flags['jwt-audience']) }),
     anonymous: flags.anonymous === true || subscriberKeys.length === 0,
+    ...(flags['debug-ui'] !== undefined && { debugUi: flags['debug-ui'] === true }),
+    // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's
+    // development tokens; it must be the key of both roles for them to work everywhere.
+    ...(sharedKeys.length === 1 &&
+      publisherKeys === sharedKeys &&
+      subscriberKeys === sharedKeys &&
+      !sharedKeys[0]!.startsWith('-----') &&
+      !existsSync(sharedKeys[0]!) && { devTokenKey: sharedKeys[0]! }),
     corsOrigins,
     publishOrigins: flags['publish-origins'] === undefined ? corsOrigins : list(flags['publish-origins']),
     heartbeatMs: num(flags.heartbeat),
@@ -113,6 +122,10 @@ export async function serve(
       url,
       store: storeText(transport, flags),
       security: securityText(publisherKeys.length > 0, subscriberKeys.length > 0, flags.anonymous === true),
+      debug:
+        hub.debugUiPath === undefined
+          ? 'off (--debug-ui turns the page on)'
+          : `${url.slice(0, -'/.well-known/mercure'.length)}${hub.debugUiPath}`,
       port: address.port,
       transport: redactCredentials(transport),
     },
