@@ -18,6 +18,7 @@ for pkg in "$@"; do
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     curl) command -v curl >/dev/null || missing+=(curl) ;;
     openssl) command -v openssl >/dev/null || missing+=(openssl) ;;
+    nginx) [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

@@ -11,7 +11,10 @@ export const ERROR_CODES = {
   too_many_topics: { status: 400, title: 'More topics than the limit allows' },
   reserved_topic: { status: 400, title: 'Topics under /.well-known/mercure are reserved for the hub' },
   wildcard_topic: { status: 400, title: 'The topic * cannot be published to' },
-  invalid_id: { status: 400, title: 'An id must not contain CR, LF or NUL, be "earliest" or start with "#"' },
+  invalid_id: {
+    status: 400,
+    title: 'An id must not contain control characters or lone surrogates, be "earliest" or start with "#"',
+  },
   invalid_type: { status: 400, title: 'A type must not contain CR, LF or NUL, nor be "mercure"' },
   invalid_retry: { status: 400, title: 'retry must be ASCII digits only, at most the configured maximum' },
   invalid_data: { status: 400, title: 'data must be valid UTF-8' },
@@ -23,6 +26,7 @@ export const ERROR_CODES = {
   unknown_match_parameter: { status: 400, title: 'Unknown match* query parameter' },
   invalid_last_event_id: { status: 400, title: 'Last-Event-ID is too long or malformed' },
   header_too_large: { status: 431, title: 'Request headers are too large' },
+  http_version_not_supported: { status: 505, title: 'Only HTTP/1.1 and HTTP/1.0 are spoken' },
   duplicate_id: { status: 409, title: 'An update with this id is already in history' },
   // 401 / 403: RFC 6750
   missing_token: { status: 401, title: 'An access token is required', rfc6750: '' },

@@ -13,6 +13,7 @@ import { ConnectionWatch } from './http/connection-watch.js';
 import { CorsPolicy } from './http/cors.js';
 import { type DebugUiOptions, debugUiRoute } from './http/debug-ui.js';
 import { fetchExchange } from './http/fetch-exchange.js';
+import { writeHead } from './http/header-value.js';
 import { Metrics } from './http/metrics.js';
 import { rawProblem, sendProblem } from './http/problem.js';
 import { handlePublish } from './http/publish-handler.js';
@@ -375,6 +376,18 @@ export class Hub {
 
   /** The hub's own server: the hub's paths, the operations endpoints, then `fallback`. */
   #handle(req: IncomingMessage, res: ServerResponse): void {
+    // node:http parses `HTTP/2.0` in text and HTTP/0.9 lines as requests; RFC 9110 15.6.6: 505.
+    // The raw intake never takes them, so both paths answer alike.
+    if (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1)) {
+      const version = req.httpVersionMajor === 0 ? '0.9' : req.httpVersion;
+      sendProblem(
+        res,
+        new HubError('http_version_not_supported', `HTTP/${version} is not spoken here`, {
+          Connection: 'close',
+        }),
+      );
+      return;
+    }
     if (this.#take(req, res, true)) return;
     if (this.#fallback !== undefined) this.#fallback(req, res);
     else sendProblem(res, new HubError('not_found'));
@@ -428,7 +441,7 @@ export class Hub {
       // RFC 9728 protected resource metadata, at the path derived from the hub URL (Mercure "Discovery").
       return async () => {
         const body = JSON.stringify(this.#metadata);
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' });
+        writeHead(res, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' });
         res.end(body);
       };
     }
@@ -448,7 +461,7 @@ export class Hub {
           ready: ctx.engine.isReady() && !this.#shuttingDown,
           replays: ctx.replays,
         });
-        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        writeHead(res, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(body);
       };
     }
@@ -471,7 +484,7 @@ function methodNotAllowed(allow: string) {
 }
 
 function plain(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  writeHead(res, status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(body);
 }
 

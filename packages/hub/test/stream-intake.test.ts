@@ -144,7 +144,7 @@ describe('stream intake', () => {
     }
   });
 
-  test('heads it does not judge reach node:http with every byte: split, pipelined, HTTP/1.0, Connection: close', async () => {
+  test('heads it does not judge reach node:http with every byte: split, pipelined, Connection: close', async () => {
     const split = await Conn.open(fx.port);
     const pipelined = await Conn.open(fx.port);
     const closing = await Conn.open(fx.port);
@@ -162,10 +162,12 @@ describe('stream intake', () => {
         await c.until((t) => t.includes('retry: '), 'a stream');
         assert.equal(c.response.status, 200);
       }
-      await old.until((t) => t.includes('\r\n\r\n'), 'an answer to HTTP/1.0');
-      assert.equal(gets.n, before + 4, 'all four parsed by node:http');
+      // HTTP/1.0 is the intake's too (issue 10): a close-delimited stream (wire-http10.test.ts).
+      await old.until((t) => t.includes('retry: '), 'a stream to HTTP/1.0');
+      assert.equal(old.response.status, 200, 'HTTP/1.0 is served');
+      assert.equal(gets.n, before + 3, 'the other three parsed by node:http');
       assert.equal((await fx.publish({ topic: TOPIC, data: 'split' })).status, 200);
-      for (const c of [split, pipelined, closing])
+      for (const c of [split, pipelined, closing, old])
         await c.until((t) => t.includes('data: split\n'), 'the update');
     } finally {
       for (const c of [split, pipelined, closing, old]) c.destroy();

@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { ERROR_CODES, type ErrorCode, HubError, isHubError } from '../errors.js';
 import { withoutHopByHop } from './hop-by-hop.js';
+import { writeHead } from './header-value.js';
 
 /**
  * Answers an error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
@@ -19,7 +20,7 @@ export function sendProblem(res: ServerResponse, err: unknown): HubError {
     code: e.code,
     detail: e.message,
   });
-  res.writeHead(e.status, {
+  writeHead(res, e.status, {
     'Content-Type': 'application/problem+json',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',

@@ -7,6 +7,7 @@ import { createUpdate } from '../pubsub/update.js';
 import { validateUpdate } from '../pubsub/validate-update.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
+import { writeHead } from './header-value.js';
 import { readBody } from './read-body.js';
 import { redactUrl } from './redact-url.js';
 
@@ -75,7 +76,7 @@ export async function handlePublish(
     },
     'publish',
   );
-  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  writeHead(res, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(update.id);
 }
 

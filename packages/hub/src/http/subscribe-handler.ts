@@ -17,6 +17,7 @@ import { sseHeaders } from '../stream/sse-headers.js';
 import { type CloseReason, SseStream, type SseStreamOptions } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
+import { idHeaderValue, lastEventIdFromHeader } from './header-value.js';
 import { redactUrl } from './redact-url.js';
 import type { Departure, Release } from './replay-gate.js';
 import {
@@ -99,7 +100,7 @@ export async function subscribeRaw(
     admission.release();
     return true;
   }
-  const stream = new SseStream(socket, shared(ctx).options);
+  const stream = new SseStream(socket, shared(ctx).options, head.http10);
   let replay: (() => Promise<void>) | undefined;
   try {
     replay = await start(ctx, admission, stream, socket, corsHeaders(ctx, head), claim);
@@ -288,8 +289,10 @@ async function register(
   const headers = { ...extraHeaders, ...sseHeaders() };
   if (continueFrom !== undefined) {
     // Current dialect and 0.x name of the same header (Mercure "Reconciliation").
-    headers['Mercure-Last-Event-ID'] = continueFrom;
-    headers['Last-Event-ID'] = continueFrom;
+    // Percent-encoded beyond visible ASCII (http/header-value.ts): ids never split a head.
+    const carried = idHeaderValue(continueFrom);
+    headers['Mercure-Last-Event-ID'] = carried;
+    headers['Last-Event-ID'] = carried;
   }
   // Jittered retry spreads a reconnect storm after a restart (reference/bad-inputs.md).
   stream.open(headers, encodeRetry(ctx.retryMs * (1 + Math.random() * 0.5)));
@@ -504,11 +507,11 @@ function scheduleEnd(ctx: HubContext, sub: Subscriber, expiresAt: number | undef
 /** `Last-Event-ID` header wins over the `lastEventID` / 0.x `last_event_id` query parameters. */
 function requestedLastEventId(req: IncomingMessage, url: URL, maxLength: number): string | undefined {
   const header = req.headers['last-event-id'];
+  const sent = Array.isArray(header) ? header[0] : header;
+  // EventSource sends the id as UTF-8; the header arrives one byte per character.
+  const decoded = sent === undefined ? undefined : lastEventIdFromHeader(sent);
   const value =
-    (Array.isArray(header) ? header[0] : header) ??
-    url.searchParams.get('lastEventID') ??
-    url.searchParams.get('last_event_id') ??
-    undefined;
+    decoded ?? url.searchParams.get('lastEventID') ?? url.searchParams.get('last_event_id') ?? undefined;
   if (value === undefined || value === '') return undefined;
   if (value.length > maxLength) {
     throw new HubError('invalid_last_event_id', `Last-Event-ID longer than ${maxLength}`);

@@ -32,11 +32,13 @@ export interface SubscribeHead {
   readonly url: URL;
   /** Lower-case names, like IncomingMessage.headers; each name at most once. */
   readonly headers: IncomingHttpHeaders;
+  /** HTTP/1.0 (nginx's default `proxy_http_version`): the stream's body is close-delimited. */
+  readonly http10: boolean;
 }
 
 /**
  * Reads the first bytes a connection sent as a subscribe request, when they are exactly one
- * plain `GET /.well-known/mercure[/][?...] HTTP/1.1` head: printable ASCII only, CRLF line
+ * plain `GET /.well-known/mercure[/][?...] HTTP/1.1` (or `HTTP/1.0`) head: printable ASCII only, CRLF line
  * ends, no obs-fold, no duplicate header, a Host, no body, nothing pipelined after it.
  *
  * `maxBytes` must not exceed node:http's header size limit, so that nothing node:http would
@@ -64,7 +66,9 @@ export function readSubscribeHead(bytes: Buffer, maxBytes = MAX_HEAD_BYTES): Sub
   const lines = bytes.toString('latin1', 0, length - 4).split('\r\n');
   if (lines.length > MAX_HEADER_LINES + 1) return undefined;
   const requestLine = lines[0]!;
-  if (!requestLine.endsWith(' HTTP/1.1')) return undefined;
+  // Other versions (HTTP/2.0 in text, 0.9) are node:http's, and the hub answers them 505.
+  const http10 = requestLine.endsWith(' HTTP/1.0');
+  if (!http10 && !requestLine.endsWith(' HTTP/1.1')) return undefined;
   const target = requestLine.slice(4, -9);
   if (target.includes(' ')) return undefined;
   let url: URL;
@@ -87,11 +91,17 @@ export function readSubscribeHead(bytes: Buffer, maxBytes = MAX_HEAD_BYTES): Sub
     if (key in headers || NOT_PLAIN.has(key)) return undefined;
     // RFC 9110 5.5: leading and trailing whitespace is not part of the value.
     const value = line.slice(colon + 1).trim();
-    if (key === 'connection' && value.toLowerCase() !== 'keep-alive') return undefined;
+    // An HTTP/1.0 client (nginx) says `close`, which is what it gets anyway.
+    if (
+      key === 'connection' &&
+      value.toLowerCase() !== 'keep-alive' &&
+      !(http10 && value.toLowerCase() === 'close')
+    )
+      return undefined;
     headers[key] = value;
   }
   // node:http refuses an HTTP/1.1 request without Host (RFC 9112 3.2): so does this path, by
   // leaving it to node:http.
   if (headers.host === undefined) return undefined;
-  return { target, url, headers };
+  return { target, url, headers, http10 };
 }

@@ -4,6 +4,7 @@ import { grants } from '../auth/principal.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import { SUBSCRIPTIONS_PATH } from '../pubsub/subscription-info.js';
+import { idHeaderValue, writeHead } from './header-value.js';
 
 const CONTEXT = 'https://mercure.rocks/';
 
@@ -50,10 +51,11 @@ export async function handleSubscriptions(
     };
   }
   const body = JSON.stringify(doc);
-  res.writeHead(200, {
+  writeHead(res, 200, {
     'Content-Type': 'application/ld+json',
     'Cache-Control': 'must-revalidate',
-    ETag: `"${lastEventID}"`,
+    // An entity-tag is visible ASCII without `"` (RFC 9110 8.8.3): the id as headers carry it.
+    ETag: `"${idHeaderValue(lastEventID)}"`,
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);

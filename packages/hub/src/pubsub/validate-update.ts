@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { Limits } from '../limits.js';
+import { checkEventId } from './event-id.js';
 import type { UpdateInit } from './update.js';
 
 /** What a publisher sends, before validation (form fields, or Hub.publish). */
@@ -38,13 +39,7 @@ export function validateUpdate(req: PublishRequest, limits: PublishLimits, hubUr
 
   let id = req.id;
   if (id !== undefined && id !== '') {
-    if (id.length > limits.maxIdLength)
-      throw new HubError('field_too_large', `id longer than ${limits.maxIdLength}`);
-    // SSE: CR/LF would inject fields, NUL makes parsers ignore the id (HTML 9.2.6 "id" field).
-    if (FIELD_BREAK.test(id)) throw new HubError('invalid_id', 'id contains CR, LF or NUL');
-    if (id === 'earliest') throw new HubError('invalid_id', 'id "earliest" is reserved');
-    if (id.startsWith('#'))
-      throw new HubError('invalid_id', 'ids starting with "#" are reserved for the hub');
+    checkEventId(id, limits.maxIdLength);
   } else {
     // Mercure: "If omitted, the hub MUST generate a valid IRI".
     id = `urn:uuid:${randomUUID()}`;

@@ -1,5 +1,6 @@
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { headerValue, isFieldName, writeHead } from '../http/header-value.js';
 import { withoutHopByHop } from '../http/hop-by-hop.js';
 import { toChunk } from './chunk.js';
 import { encodeComment } from './encode-event.js';
@@ -90,10 +91,19 @@ export class SseStream implements Beating {
   #endTimer: NodeJS.Timeout | undefined;
   /** When the stream ends (ms, `now` clock); 0: no end set. */
   #endAt = 0;
+  /**
+   * An HTTP/1.0 request: no chunked coding (RFC 9112 7.1: not sent to a 1.0 recipient), the body
+   * ends when the connection closes (RFC 9112 6.3 rule 8). Frames are then written unframed.
+   */
+  readonly #closeDelimited: boolean;
 
-  /** Over a node:http response (`transport` a ServerResponse) or a raw socket that has sent its request head. */
-  constructor(transport: ServerResponse | Socket, opts: SseStreamOptions) {
+  /**
+   * Over a node:http response (`transport` a ServerResponse) or a raw socket that has sent its
+   * request head (`http10`: with an HTTP/1.0 request line; a response knows its request's).
+   */
+  constructor(transport: ServerResponse | Socket, opts: SseStreamOptions, http10 = false) {
     this.#opts = opts;
+    this.#closeDelimited = isResponse(transport) ? isHttp10(transport) : http10;
     (transport as Carrier)[kStream] = this;
     if (isResponse(transport)) {
       this.#res = transport;
@@ -118,8 +128,10 @@ export class SseStream implements Beating {
   }
 
   /** Sends the status line and headers now (so a client publishing on `open` cannot race us), then `preamble`. */
-  open(headers: Record<string, string>, preamble?: Buffer): void {
+  open(given: Record<string, string>, preamble?: Buffer): void {
     if (this.closed) return;
+    // HTTP/1.0: the connection closes after the body, which is how the body ends.
+    const headers = this.#closeDelimited ? { ...given, Connection: 'close' } : given;
     const res = this.#res;
     let first: Buffer | undefined;
     if (res === undefined) {
@@ -139,15 +151,18 @@ export class SseStream implements Beating {
       // Nagle would hold small frames for up to 40 ms waiting for an ACK.
       socket.setNoDelay(true);
       // The head and the preamble leave in one write.
-      const head = Buffer.from(responseHead(headers), 'latin1');
-      first = preamble !== undefined && preamble.length > 0 ? Buffer.concat([head, toChunk(preamble)]) : head;
+      // Every value is visible ASCII after headerValue: Latin-1 and ASCII bytes are the same.
+      const head = Buffer.from(responseHead(headers, this.#closeDelimited), 'latin1');
+      const body =
+        preamble === undefined || preamble.length === 0 ? undefined : this.#wire(toChunk(preamble));
+      first = body === undefined ? head : Buffer.concat([head, body]);
     } else if (!this.#framed) {
-      res.writeHead(200, withoutHopByHop(headers));
+      writeHead(res, 200, withoutHopByHop(headers));
       res.flushHeaders();
       // The response is the sink: it emits `drain` and `close` itself (and carries kStream).
       this.#sink = res as unknown as Socket;
       res.on('drain', onDrain);
-      if (preamble !== undefined && preamble.length > 0) first = toChunk(preamble);
+      if (preamble !== undefined && preamble.length > 0) first = this.#wire(toChunk(preamble));
     } else {
       const socket = res.socket;
       if (socket === null) {
@@ -155,9 +170,9 @@ export class SseStream implements Beating {
         return;
       }
       socket.setNoDelay(true);
-      res.writeHead(200, headers);
+      writeHead(res, 200, headers);
       res.flushHeaders();
-      if (!res.chunkedEncoding) {
+      if (!res.chunkedEncoding && !this.#closeDelimited) {
         // Only chunked bodies can be written past ServerResponse (our chunks are pre-framed).
         this.#finish('error');
         res.destroy();
@@ -166,15 +181,23 @@ export class SseStream implements Beating {
       this.#sink = socket;
       (socket as Carrier)[kStream] = this;
       socket.on('drain', onDrain);
-      if (preamble !== undefined && preamble.length > 0) first = toChunk(preamble);
+      if (preamble !== undefined && preamble.length > 0) first = this.#wire(toChunk(preamble));
     }
     this.#flags = OPENED;
     const early = this.#queue;
     this.#queue = null;
     this.#queuedBytes = 0;
     this.#opts.heartbeats?.add(this);
-    if (first !== undefined) this.write(first);
+    if (first !== undefined && !this.#sink!.write(first)) this.#block();
     if (early !== null) for (const chunk of early) this.write(chunk);
+  }
+
+  /**
+   * What goes on the wire for chunks: themselves, or their payloads where the body is not
+   * chunked by us (a close-delimited HTTP/1.0 body, or a response that frames bodies itself).
+   */
+  #wire(chunks: Buffer): Buffer {
+    return this.#closeDelimited || !this.#framed ? unchunk(chunks) : chunks;
   }
 
   /**
@@ -204,7 +227,7 @@ export class SseStream implements Beating {
     }
     const heartbeats = this.#opts.heartbeats;
     if (heartbeats !== undefined) this.beatTick = heartbeats.tick;
-    if (!this.#sink!.write(this.#framed ? frame : unchunk(frame))) this.#block();
+    if (!this.#sink!.write(this.#wire(frame))) this.#block();
     return true;
   }
 
@@ -254,6 +277,7 @@ export class SseStream implements Beating {
       // A raw stream's connection closes after its last chunk (a server may close after any
       // complete response, RFC 9112 9.6): node:http, which would read a next request, never
       // saw this connection.
+      else if (this.#closeDelimited) this.#sink!.end();
       else this.#sink!.end(LAST_CHUNK);
       // The terminating chunk waits behind what the socket holds: a client that never reads
       // would keep the connection, and its descriptor, forever and outside every subscriber
@@ -346,7 +370,7 @@ export class SseStream implements Beating {
     this.#queuedBytes = 0;
     const heartbeats = this.#opts.heartbeats;
     if (heartbeats !== undefined) this.beatTick = heartbeats.tick;
-    if (this.#sink!.write(this.#framed ? chunk : unchunk(chunk))) this.#flags &= ~BLOCKED;
+    if (this.#sink!.write(this.#wire(chunk))) this.#flags &= ~BLOCKED;
     else this.#block();
   }
 
@@ -390,12 +414,23 @@ function destroyCarrier(carrier: Socket | ServerResponse): void {
 
 function ignore(): void {}
 
+function isHttp10(res: ServerResponse): boolean {
+  const req = res.req as ServerResponse['req'] | undefined;
+  return req?.httpVersionMajor === 1 && req.httpVersionMinor === 0;
+}
+
 /**
  * The status line and headers node:http would write for `writeHead(200, headers)` on a chunked
- * keep-alive response: the given headers in order, then Date, then the transfer coding.
+ * keep-alive response: the given headers in order, then Date, then the transfer coding (none
+ * for an HTTP/1.0 request, whose body the close ends). Every value goes through `headerValue`,
+ * as node:http's do through `writeHead`.
  */
-function responseHead(headers: Record<string, string>): string {
+function responseHead(headers: Record<string, string>, closeDelimited: boolean): string {
   let head = 'HTTP/1.1 200 OK\r\n';
-  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
-  return `${head}Date: ${new Date().toUTCString()}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+  for (const name in headers) {
+    if (!isFieldName(name)) throw new Error(`not a header name: ${JSON.stringify(name)}`);
+    head += `${name}: ${headerValue(headers[name]!)}\r\n`;
+  }
+  head += `Date: ${new Date().toUTCString()}\r\n`;
+  return `${head}${closeDelimited ? '' : 'Transfer-Encoding: chunked\r\n'}\r\n`;
 }
