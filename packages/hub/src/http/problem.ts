@@ -1,7 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { ERROR_CODES, type ErrorCode, HubError, isHubError } from '../errors.js';
-import { withoutHopByHop } from './hop-by-hop.js';
 import { writeHead } from './header-value.js';
+import { withoutHopByHop } from './hop-by-hop.js';
 
 /**
  * Answers an error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
