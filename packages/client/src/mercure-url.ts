@@ -2,7 +2,7 @@
 export interface MercureSubscription {
   /** Exact topics: `match` (current dialect) or `topic` (0.x, where an exact topic is a template without variables). */
   readonly topics?: readonly string[];
-  /** URL patterns (current dialect only): `matchURLPattern`. */
+  /** URL patterns (current dialect only): `match_urlpattern`. */
   readonly urlPatterns?: readonly string[];
   /** URI templates (0.x dialect only): `topic`. */
   readonly templates?: readonly string[];
@@ -23,8 +23,9 @@ export function mercureUrl(hub: string | URL, sub: MercureSubscription): string 
   if (old && sub.urlPatterns?.length) throw new TypeError('URL patterns need the current Mercure dialect');
   if (!old && sub.templates?.length) throw new TypeError('URI templates need the 0.x Mercure dialect');
   for (const t of sub.topics ?? []) q.append(old ? 'topic' : 'match', t);
-  for (const p of sub.urlPatterns ?? []) q.append('matchURLPattern', p);
+  for (const p of sub.urlPatterns ?? []) q.append('match_urlpattern', p);
   for (const t of sub.templates ?? []) q.append('topic', t);
-  if (sub.lastEventID !== undefined) q.set(old ? 'last_event_id' : 'lastEventID', sub.lastEventID);
+  // Current draft: `last_event_id`; the 0.x text named it `lastEventID` (the hub reads both).
+  if (sub.lastEventID !== undefined) q.set(old ? 'lastEventID' : 'last_event_id', sub.lastEventID);
   return url.href;
 }

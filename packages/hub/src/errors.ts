@@ -7,15 +7,21 @@ export const ERROR_CODES = {
   // 400: malformed requests
   bad_request: { status: 400, title: 'The request is malformed' },
   missing_topic: { status: 400, title: 'A publish needs at least one topic' },
-  invalid_topic: { status: 400, title: 'A topic must be valid UTF-8 without control characters' },
-  too_many_topics: { status: 400, title: 'More topics than the limit allows' },
+  invalid_topic: {
+    status: 400,
+    title: 'A topic must be valid UTF-8 without control or format (Cf) characters',
+  },
+  too_many_topics: { status: 413, title: 'More topics than the limit allows' },
   reserved_topic: { status: 400, title: 'Topics under /.well-known/mercure are reserved for the hub' },
   wildcard_topic: { status: 400, title: 'The topic * cannot be published to' },
   invalid_id: {
     status: 400,
-    title: 'An id must not contain control characters or lone surrogates, be "earliest" or start with "#"',
+    title: 'An id must not contain control or format characters or lone surrogates, be "earliest" or start with "#"',
   },
-  invalid_type: { status: 400, title: 'A type must not contain CR, LF or NUL, nor be "mercure"' },
+  invalid_type: {
+    status: 400,
+    title: 'A type must not contain control or format characters, nor be "mercure"',
+  },
   invalid_retry: { status: 400, title: 'retry must be ASCII digits only, at most the configured maximum' },
   invalid_data: { status: 400, title: 'data must be valid UTF-8' },
   invalid_form: { status: 400, title: 'The body is not valid application/x-www-form-urlencoded UTF-8' },
@@ -28,7 +34,12 @@ export const ERROR_CODES = {
   header_too_large: { status: 431, title: 'Request headers are too large' },
   http_version_not_supported: { status: 505, title: 'Only HTTP/1.1 and HTTP/1.0 are spoken' },
   duplicate_id: { status: 409, title: 'An update with this id is already in history' },
-  // 401 / 403: RFC 6750
+  // 400 / 401 / 403: RFC 6750
+  invalid_request: {
+    status: 400,
+    title: 'The access token is presented in a way the hub does not accept',
+    rfc6750: 'invalid_request',
+  },
   missing_token: { status: 401, title: 'An access token is required', rfc6750: '' },
   invalid_token: { status: 401, title: 'The access token is invalid or expired', rfc6750: 'invalid_token' },
   insufficient_scope: {

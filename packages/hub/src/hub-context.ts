@@ -20,6 +20,12 @@ export interface HubContext {
   /** False when no publisher key is configured: publishing needs no token (development). */
   readonly publisherAuth: boolean;
   readonly anonymous: boolean;
+  /**
+   * True when the hub built its own authenticator with no subscriber key (development): a token
+   * sent by a subscriber is not verified, the request is served as anonymous, and the log and
+   * the answer's `Tidings-Token-Ignored` header say so (http/ignored-token.ts).
+   */
+  readonly subscriberTokensIgnored: boolean;
   readonly limits: Readonly<Limits>;
   readonly hubUrl: string;
   readonly selectorLimits: SelectorLimits;

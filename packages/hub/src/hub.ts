@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { type Logger, pino } from 'pino';
 import { createAuthenticator } from './auth/authenticator.js';
+import { withResourceMetadata } from './auth/bearer-challenge.js';
 import type { Authenticator } from './auth/principal.js';
 import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
 import { HubError, isHubError } from './errors.js';
@@ -16,6 +17,7 @@ import { fetchExchange } from './http/fetch-exchange.js';
 import { writeHead } from './http/header-value.js';
 import { Metrics } from './http/metrics.js';
 import { rawProblem, sendProblem } from './http/problem.js';
+import { protectedResourceMetadata } from './http/protected-resource-metadata.js';
 import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { redactUrl } from './http/redact-url.js';
@@ -35,6 +37,7 @@ import {
   type LocalSubscribeOptions,
   LocalSubscriptions,
 } from './pubsub/local-subscriptions.js';
+import { publishUnique } from './pubsub/publish-unique.js';
 import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { createUpdate, type Update } from './pubsub/update.js';
@@ -67,6 +70,8 @@ export class Hub {
   readonly #local: LocalSubscriptions;
   /** The debug page's options; undefined: the page is off. */
   readonly #debugUi: DebugUiOptions | undefined;
+  /** Named by every Bearer challenge's `resource_metadata` (RFC 9728, Mercure "Error Responses"). */
+  readonly #metadataUrl: string;
   #shuttingDown = false;
   /** Connections that have not sent a request yet: closeIdleConnections() leaves them open. */
   readonly #unused = new Set<Socket>();
@@ -99,13 +104,11 @@ export class Hub {
         ? { devTokenKey: options.devTokenKey, issuer: options.jwtIssuer, audience: options.jwtAudience }
         : undefined;
     this.#local = new LocalSubscriptions(this.engine.history, limits.replayPageSize, this.logger);
-    this.#metadata = {
+    this.#metadataUrl = new URL(METADATA_PATH, hubUrl).href;
+    this.#metadata = protectedResourceMetadata({
       resource: options.jwtAudience ?? hubUrl,
-      bearer_methods_supported: ['header', 'query'],
-      mercure_cookie: true,
-      mercure_version: 8,
-      ...(options.jwtIssuer !== undefined && { authorization_servers: [options.jwtIssuer] }),
-    };
+      subscriptions: options.subscriptions ?? true,
+    });
     const now = options.now ?? Date.now;
     const corsOrigins = options.corsOrigins ?? [];
     this.#ctx = {
@@ -115,6 +118,8 @@ export class Hub {
       authenticator,
       publisherAuth: (options.publisherKeys ?? []).length > 0,
       anonymous: options.anonymous ?? (options.subscriberKeys ?? []).length === 0,
+      subscriberTokensIgnored:
+        options.authenticator === undefined && (options.subscriberKeys ?? []).length === 0,
       limits,
       hubUrl,
       selectorLimits: {
@@ -232,8 +237,7 @@ export class Hub {
   /** Publishes from inside the process (no token): validated like an HTTP publish. Resolves with the event id once stored. */
   async publish(request: PublishRequest): Promise<string> {
     const init = validateUpdate(request, this.#ctx.limits, this.#ctx.hubUrl);
-    const update = createUpdate(init);
-    await this.engine.publish(update);
+    const update = await publishUnique(this.engine, init);
     this.#metrics.publishes++;
     return update.id;
   }
@@ -357,13 +361,14 @@ export class Hub {
 
   #announce(info: SubscriptionInfo): void {
     this.#registry.set(info);
-    // Subscription events are private updates on the subscription's own topic (Mercure
-    // "Subscription Events"), broadcast without entering history.
+    // Subscription events are private updates on the subscription's own topic, of the reserved
+    // SSE event type `mercure` (Mercure "Subscription Events"), broadcast without entering history.
     const update = createUpdate({
       topics: [info.id],
-      data: JSON.stringify({ '@context': 'https://mercure.rocks/', ...info }),
+      data: JSON.stringify(info),
       private: true,
       id: `urn:uuid:${randomUUID()}`,
+      type: 'mercure',
     });
     if (this.engine.broadcast !== undefined) {
       this.engine
@@ -422,10 +427,10 @@ export class Hub {
     const method = req.method ?? 'GET';
     if (path === HUB_PATH || path === `${HUB_PATH}/`) {
       this.#ctx.cors.apply(req, res);
-      if (method === 'GET') return handleSubscribe;
+      if (method === 'GET' || method === 'QUERY') return handleSubscribe;
       if (method === 'POST') return handlePublish;
       if (method === 'OPTIONS') return async (ctx) => ctx.cors.preflight(req, res);
-      return methodNotAllowed('GET, POST, OPTIONS');
+      return methodNotAllowed('GET, QUERY, POST, OPTIONS');
     }
     if (path === SUBSCRIPTIONS_PATH || path.startsWith(`${SUBSCRIPTIONS_PATH}/`)) {
       this.#ctx.cors.apply(req, res);
@@ -469,7 +474,7 @@ export class Hub {
   }
 
   #fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    const sent = sendProblem(res, err);
+    const sent = sendProblem(res, withResourceMetadata(err, this.#metadataUrl));
     this.#metrics.error(sent.code);
     const log = { method: req.method, url: redactUrl(req.url ?? ''), code: sent.code, status: sent.status };
     if (!isHubError(err)) this.logger.error({ ...log, err }, 'internal error');

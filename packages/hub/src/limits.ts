@@ -5,7 +5,7 @@
 export interface Limits {
   /** Publish body size in bytes (413 body_too_large). */
   maxBodyBytes: number;
-  /** Topics in one publish (400 too_many_topics). */
+  /** Topics in one publish (413 too_many_topics: Mercure "Publication"). */
   maxTopicsPerPublish: number;
   /** Selectors in one subscribe (400 too_many_selectors). */
   maxSelectorsPerSubscribe: number;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuthOptions } from '../src/auth/auth-options.js';
+import { MERCURE_DETAIL_TYPE } from '../src/auth/authorization-details.js';
 import { payloadFor } from '../src/auth/payload-for.js';
 import { grants, type Principal } from '../src/auth/principal.js';
 import { isHubError } from '../src/errors.js';
@@ -37,7 +38,7 @@ async function rejects(promise: Promise<unknown>, reason?: RegExp): Promise<void
 
 const raws = (p: Principal | undefined, list: 'publish' | 'subscribe') => p?.[list].map((s) => s.raw);
 const detail = (actions: unknown, topics: unknown, extra: Record<string, unknown> = {}) => ({
-  type: 'mercure',
+  type: MERCURE_DETAIL_TYPE,
   actions,
   topics,
   ...extra,
@@ -48,7 +49,7 @@ describe('authorization_details (at+jwt)', () => {
   it('splits publish and subscribe rights, in token order', async () => {
     const p = await withDetails([
       detail(['publish'], exact('https://example.com/a')),
-      detail(['subscribe', 'publish'], [{ match: 'https://example.com/b', matchType: 'Exact' }]),
+      detail(['subscribe', 'publish'], [{ match: 'https://example.com/b', match_type: 'exact' }]),
       detail(['subscribe'], exact('https://example.com/c', 'https://example.com/d')),
     ]);
     assert.deepEqual(raws(p, 'publish'), ['https://example.com/a', 'https://example.com/b']);
@@ -69,14 +70,51 @@ describe('authorization_details (at+jwt)', () => {
     assert.equal(grants(p.subscribe, ['https://example.com/books/1']), false);
   });
 
-  it('`*` grants everything, with or without matchType', async () => {
+  it('`*` grants everything, with or without match_type', async () => {
     const p = await withDetails([
       detail(['subscribe'], [{ match: '*' }]),
-      detail(['publish'], [{ match: '*', matchType: 'URLPattern' }]),
+      detail(['publish'], [{ match: '*', match_type: 'urlpattern' }]),
     ]);
     assert.ok(p, 'the token authorizes');
     assert.equal(grants(p.subscribe, ['anything']), true);
     assert.equal(grants(p.publish, ['urn:x']), true);
+  });
+
+  it('Authorization Details: unrecognised actions are ignored, not rejected, and grant nothing', async () => {
+    const p = await withDetails([
+      detail(['publish', 'delete', 'Publish'], exact('https://example.com/a')),
+      detail(['write'], exact('https://example.com/b')),
+    ]);
+    assert.deepEqual(
+      raws(p, 'publish'),
+      ['https://example.com/a'],
+      'publish still granted beside unknown actions',
+    );
+    assert.deepEqual(raws(p, 'subscribe'), [], 'an unknown action grants nothing');
+  });
+
+  it('Authorization Details: the type is the URI, compared byte by byte (the earlier "mercure" grants nothing)', async () => {
+    const p = await withDetails([
+      { type: 'mercure', actions: ['publish'], topics: exact('https://example.com/a') },
+      { type: `${MERCURE_DETAIL_TYPE}/`, actions: ['publish'], topics: exact('https://example.com/b') },
+      {
+        type: MERCURE_DETAIL_TYPE.toUpperCase(),
+        actions: ['publish'],
+        topics: exact('https://example.com/c'),
+      },
+    ]);
+    assert.deepEqual(raws(p, 'publish'), [], 'only the exact type URI is a Mercure detail');
+  });
+
+  it('Topic Matcher List: match_type absent means exact; urlpattern is case-sensitive', async () => {
+    const p = await withDetails([
+      detail(['publish'], [{ match: 'https://example.com/:id' }]),
+      detail(['subscribe'], [{ match: 'https://example.com/:id', match_type: 'urlpattern' }]),
+    ]);
+    assert.ok(p, 'the token authorizes');
+    assert.equal(grants(p.publish, ['https://example.com/1']), false, 'absent match_type is exact');
+    assert.equal(grants(p.publish, ['https://example.com/:id']), true, 'exact matches itself');
+    assert.equal(grants(p.subscribe, ['https://example.com/1']), true, 'urlpattern matches');
   });
 
   it('non-mercure details are ignored', async () => {
@@ -127,29 +165,42 @@ describe('authorization_details (at+jwt)', () => {
     ['an entry is a string', ['mercure'], /\[0\] is not an object/],
     ['an entry has no type', [{ actions: ['publish'] }], /string type/],
     ['an entry has a numeric type', [{ type: 1 }], /string type/],
-    ['actions missing', [{ type: 'mercure', topics: exact('a') }], /actions/],
+    ['actions missing', [{ type: MERCURE_DETAIL_TYPE, topics: exact('a') }], /actions/],
     ['actions empty', [detail([], exact('a'))], /actions/],
     ['actions a string', [detail('publish', exact('a'))], /actions/],
-    ['an unknown action', [detail(['publish', 'delete'], exact('a'))], /actions/],
-    ['an action in the wrong case', [detail(['Publish'], exact('a'))], /actions/],
     ['a numeric action', [detail([1], exact('a'))], /actions/],
-    ['topics missing', [{ type: 'mercure', actions: ['publish'] }], /topics/],
+    ['a null action beside a known one', [detail(['publish', null], exact('a'))], /actions/],
+    ['topics missing', [{ type: MERCURE_DETAIL_TYPE, actions: ['publish'] }], /topics/],
     ['topics empty', [detail(['publish'], [])], /topics/],
     ['topics a string', [detail(['publish'], 'a')], /topics/],
     ['a topic that is a bare string', [detail(['publish'], ['a'])], /topics\[0\] is not an object/],
-    ['a topic without match', [detail(['publish'], [{ matchType: 'Exact' }])], /match/],
+    ['a topic without match', [detail(['publish'], [{ match_type: 'exact' }])], /match/],
     ['a numeric match', [detail(['publish'], [{ match: 1 }])], /match/],
     ['an empty match', [detail(['publish'], [{ match: '' }])], /match/],
     ['a match with a control character', [detail(['publish'], [{ match: 'a\nb' }])], /control/],
     ['a match with a C1 control', [detail(['publish'], [{ match: 'a\u0085b' }])], /control/],
-    ['matchType in the wrong case', [detail(['publish'], [{ match: 'a', matchType: 'exact' }])], /matchType/],
     [
-      'matchType URITemplate (0.x only)',
-      [detail(['publish'], [{ match: 'a', matchType: 'URITemplate' }])],
-      /matchType/,
+      'match_type in the wrong case',
+      [detail(['publish'], [{ match: 'a', match_type: 'Exact' }])],
+      /match_type/,
     ],
-    ['matchType null', [detail(['publish'], [{ match: 'a', matchType: null }])], /matchType/],
-    ['an unknown matchType', [detail(['publish'], [{ match: 'a', matchType: 'Regex' }])], /matchType/],
+    [
+      'match_type URLPattern (an earlier revision)',
+      [detail(['publish'], [{ match: 'a', match_type: 'URLPattern' }])],
+      /match_type/,
+    ],
+    [
+      'match_type uritemplate (0.x only)',
+      [detail(['publish'], [{ match: 'a', match_type: 'uritemplate' }])],
+      /match_type/,
+    ],
+    ['match_type null', [detail(['publish'], [{ match: 'a', match_type: null }])], /match_type/],
+    ['an unknown match_type', [detail(['publish'], [{ match: 'a', match_type: 'regex' }])], /match_type/],
+    [
+      'an unknown match_type on `*`',
+      [detail(['publish'], [{ match: '*', match_type: 'regex' }])],
+      /match_type/,
+    ],
     [
       'a match longer than the selector limit',
       [detail(['publish'], [{ match: 'x'.repeat(2049) }])],
@@ -159,7 +210,7 @@ describe('authorization_details (at+jwt)', () => {
     ['an array payload', [detail(['subscribe'], exact('a'), { payload: [1] })], /payload/],
     ['a null payload', [detail(['subscribe'], exact('a'), { payload: null })], /payload/],
     ['a good detail, then a bad one: no partial acceptance', [good, detail(['publish'], [])], /topics/],
-    ['a bad detail, then a good one', [detail(['write'], exact('a')), good], /actions/],
+    ['a bad detail, then a good one', [detail([7], exact('a')), good], /actions/],
   ];
   for (const [name, details, reason] of rejected) {
     it(`rejects the whole token: ${name}`, async () => {
@@ -170,7 +221,7 @@ describe('authorization_details (at+jwt)', () => {
   it('at most 32 mercure details by default; other types do not count', async () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => detail(['publish'], exact(`t${i}`)));
     assert.equal((await withDetails(many(32)))?.publish.length, 32);
-    await rejects(withDetails(many(33)), /more than 32 mercure authorization details/);
+    await rejects(withDetails(many(33)), /more than 32 Mercure authorization details/);
     const others = Array.from({ length: 40 }, () => ({ type: 'other' }));
     assert.equal((await withDetails([...others, ...many(32)]))?.publish.length, 32);
   });
@@ -186,7 +237,7 @@ describe('authorization_details (at+jwt)', () => {
       limits: { maxAuthorizationDetails: 1, maxTopicsPerDetail: 2, maxSelectorLength: 5 },
     });
     const short = detail(['publish'], exact('a'));
-    await rejects(withDetails([short, short], tight), /more than 1 mercure/);
+    await rejects(withDetails([short, short], tight), /more than 1 Mercure/);
     await rejects(withDetails([detail(['publish'], exact('a', 'b', 'c'))], tight), /more than 2 entries/);
     await rejects(withDetails([detail(['publish'], exact('abcdef'))], tight), /longer than 5/);
     assert.equal((await withDetails([detail(['publish'], exact('a', 'b'))], tight))?.publish.length, 2);
@@ -194,8 +245,8 @@ describe('authorization_details (at+jwt)', () => {
 
   it('URLPattern topics: absolute, and relative to the hub URL', async () => {
     const p = await withDetails([
-      detail(['subscribe'], [{ match: 'https://example.com/books/:id', matchType: 'URLPattern' }]),
-      detail(['publish'], [{ match: '/.well-known/mercure/subscriptions/:rest*', matchType: 'URLPattern' }]),
+      detail(['subscribe'], [{ match: 'https://example.com/books/:id', match_type: 'urlpattern' }]),
+      detail(['publish'], [{ match: '/.well-known/mercure/subscriptions/:rest*', match_type: 'urlpattern' }]),
     ]);
     assert.ok(p, 'the token authorizes');
     assert.equal(grants(p.subscribe, ['https://example.com/books/1']), true);
@@ -208,7 +259,7 @@ describe('authorization_details (at+jwt)', () => {
 
   it('a malformed URL pattern rejects the token', async () => {
     await rejects(
-      withDetails([detail(['subscribe'], [{ match: 'https://example.com/(', matchType: 'URLPattern' }])]),
+      withDetails([detail(['subscribe'], [{ match: 'https://example.com/(', match_type: 'urlpattern' }])]),
     );
   });
 });
@@ -220,7 +271,7 @@ describe('0.x mercure claim', () => {
       assert.deepEqual(raws(p, 'publish'), ['*'], String(typ));
       assert.deepEqual(raws(p, 'subscribe'), ['*']);
       assert.equal(p?.expiresAt, undefined);
-      assert.equal(p?.publish[0]?.type, 'URITemplate');
+      assert.equal(p?.publish[0]?.type, 'uritemplate');
     }
   });
 
@@ -300,7 +351,7 @@ describe('0.x mercure claim', () => {
 describe('payloads (Mercure "Payloads")', () => {
   const specExample = [
     detail(['subscribe'], exact('https://example.com/foo'), { payload: { custom1: 'foo' } }),
-    detail(['subscribe'], [{ match: 'https://example.com/bar/:id', matchType: 'URLPattern' }], {
+    detail(['subscribe'], [{ match: 'https://example.com/bar/:id', match_type: 'urlpattern' }], {
       payload: { custom2: 'bar' },
     }),
     detail(['subscribe'], exact('*'), { payload: { custom3: 'default' } }),

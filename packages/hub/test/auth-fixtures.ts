@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type JWTPayload, SignJWT } from 'jose';
 import type { AuthOptions } from '../src/auth/auth-options.js';
 import { createAuthenticator } from '../src/auth/authenticator.js';
+import { MERCURE_DETAIL_TYPE } from '../src/auth/authorization-details.js';
 import type { Authenticator, Principal, Role } from '../src/auth/principal.js';
 import { isHubError } from '../src/errors.js';
 
@@ -68,7 +69,9 @@ export function atClaims(
 ): Record<string, unknown> {
   return {
     exp: nowSeconds() + 3600,
-    authorization_details: [{ type: 'mercure', actions, topics: topics.map((match) => ({ match })) }],
+    authorization_details: [
+      { type: MERCURE_DETAIL_TYPE, actions, topics: topics.map((match) => ({ match })) },
+    ],
     ...extra,
   };
 }

@@ -38,7 +38,7 @@ describe('token precedence (Mercure "Presenting the Access Token")', () => {
   });
 
   it('header beats query and cookie', async () => {
-    const out = await server.call(`/sub?access_token=${queryToken}`, {
+    const out = await server.call(`/sub?authorization=${queryToken}`, {
       authorization: `Bearer ${headerToken}`,
       cookie: `mercureAuthorization=${cookieToken}`,
     });
@@ -46,8 +46,22 @@ describe('token precedence (Mercure "Presenting the Access Token")', () => {
     assert.equal(out.principal?.source, 'header');
   });
 
+  it('Presenting the Access Token: the Authorization header is used and the __Secure- cookie ignored', async () => {
+    const out = await server.call('/sub', {
+      authorization: `Bearer ${headerToken}`,
+      cookie: `__Secure-mercure_access_token=${cookieToken}`,
+    });
+    assert.equal(out.status, 200, 'a request with both is not rejected');
+    assert.equal(out.principal?.subject, 'header', 'the header token is the one used');
+  });
+
+  it('Presenting the Access Token: with no Authorization header, the __Secure- cookie is used', async () => {
+    const out = await server.call('/sub', { cookie: `__Secure-mercure_access_token=${cookieToken}` });
+    assert.equal(out.principal?.subject, 'cookie', 'the cookie token is used');
+  });
+
   it('query beats cookie', async () => {
-    const out = await server.call(`/sub?access_token=${queryToken}`, {
+    const out = await server.call(`/sub?authorization=${queryToken}`, {
       cookie: `mercureAccessToken=${cookieToken}`,
     });
     assert.equal(out.principal?.subject, 'query');
@@ -61,7 +75,7 @@ describe('token precedence (Mercure "Presenting the Access Token")', () => {
   });
 
   it('the ignored lower-precedence token may be garbage: exactly one is used', async () => {
-    const out = await server.call('/sub?access_token=garbage', {
+    const out = await server.call('/sub?authorization=garbage', {
       authorization: `Bearer ${headerToken}`,
       cookie: 'mercureAuthorization=garbage',
     });
@@ -69,7 +83,7 @@ describe('token precedence (Mercure "Presenting the Access Token")', () => {
   });
 
   it('a bad header is not rescued by a good query token or cookie', async () => {
-    const out = await server.call(`/sub?access_token=${queryToken}`, {
+    const out = await server.call(`/sub?authorization=${queryToken}`, {
       authorization: 'Bearer not-a-jwt',
       cookie: `mercureAuthorization=${cookieToken}`,
     });
@@ -82,9 +96,16 @@ describe('token precedence (Mercure "Presenting the Access Token")', () => {
     assert.equal(out.principal?.subject, 'query');
   });
 
-  it('access_token wins over the 0.x `authorization` parameter', async () => {
-    const out = await server.call(`/sub?authorization=garbage&access_token=${queryToken}`);
-    assert.equal(out.principal?.subject, 'query');
+  it('Presenting the Access Token: the access_token query parameter is not accepted (400 invalid_request)', async () => {
+    for (const path of [
+      `/sub?access_token=${queryToken}`,
+      `/sub?authorization=${queryToken}&access_token=x`,
+    ]) {
+      const out = await server.call(path);
+      assert.equal(out.status, 400, `${path}: ${JSON.stringify(out)}`);
+      assert.equal(out.error?.code, 'invalid_request', path);
+      assert.match(out.error?.headers['WWW-Authenticate'] ?? '', /error="invalid_request"/, path);
+    }
   });
 
   for (const name of ['mercureAuthorization', 'mercureAccessToken', '__Secure-mercure_access_token']) {
@@ -100,27 +121,33 @@ describe('token precedence (Mercure "Presenting the Access Token")', () => {
   });
 });
 
-describe('present but unusable: 401 invalid_token, never anonymous', () => {
+describe('Error Responses: a malformed presentation is 400 invalid_request, never anonymous', () => {
   const cases: [string, string, Record<string, string>, RegExp][] = [
     ['Basic scheme', '/sub', { authorization: 'Basic dXNlcjpwYXNz' }, /scheme is not Bearer/],
     ['Bearer with no token', '/sub', { authorization: 'Bearer' }, /empty Bearer token/],
     ['Bearer with blank token', '/sub', { authorization: 'Bearer    ' }, /empty Bearer token/],
     ['Bearer with two words', '/sub', { authorization: 'Bearer a b' }, /malformed Authorization header/],
     ['empty Authorization header', '/sub', { authorization: '' }, /malformed Authorization header/],
-    ['empty access_token', '/sub?access_token=', {}, /empty access_token/],
-    ['two access_token parameters', '/sub?access_token=a&access_token=b', {}, /more than one access_token/],
+    ['empty access_token', '/sub?access_token=', {}, /access_token/],
+    [
+      'two authorization parameters',
+      '/sub?authorization=a&authorization=b',
+      {},
+      /more than one authorization/,
+    ],
     ['empty authorization parameter', '/sub?authorization=', {}, /empty authorization/],
     ['empty cookie', '/sub', { cookie: 'mercureAuthorization=' }, /empty mercureAuthorization cookie/],
   ];
   for (const [name, path, headers, reason] of cases) {
     it(name, async () => {
       const out = await server.call(path, headers);
-      assert.equal(out.status, 401, JSON.stringify(out));
-      assert.equal(out.error?.code, 'invalid_token');
+      assert.equal(out.status, 400, JSON.stringify(out));
+      assert.equal(out.error?.code, 'invalid_request', 'the RFC 6750 code');
       assert.match(out.error?.message ?? '', reason);
       assert.match(
         out.error?.headers['WWW-Authenticate'] ?? '',
-        /^Bearer realm="mercure", error="invalid_token"/,
+        /^Bearer realm="mercure", error="invalid_request"/,
+        'a Bearer challenge with error="invalid_request"',
       );
     });
   }
@@ -133,14 +160,14 @@ describe('present but unusable: 401 invalid_token, never anonymous', () => {
 
 describe('allowQueryToken: false', () => {
   it('a query token is refused, not ignored', async () => {
-    const out = await noQueryServer.call(`/sub?access_token=${queryToken}`);
-    assert.equal(out.status, 401);
-    assert.equal(out.error?.code, 'invalid_token');
+    const out = await noQueryServer.call(`/sub?authorization=${queryToken}`);
+    assert.equal(out.status, 400, 'refused');
+    assert.equal(out.error?.code, 'invalid_request', 'as a malformed presentation');
     assert.match(out.error?.message ?? '', /disabled/);
   });
 
   it('the header still wins and works', async () => {
-    const out = await noQueryServer.call(`/sub?access_token=${queryToken}`, {
+    const out = await noQueryServer.call(`/sub?authorization=${queryToken}`, {
       authorization: `Bearer ${headerToken}`,
     });
     assert.equal(out.principal?.subject, 'header');

@@ -102,8 +102,8 @@ describe('bad inputs: publishing', () => {
     // Other presentations of a bad token: another scheme, an empty bearer, the query parameter.
     for (const headers of [{ Authorization: `Basic ${b64('a:b')}` }, { Authorization: 'Bearer' }]) {
       await watch.quietly(async () => {
-        assertProblem(await post(formBody({ topic: TOPIC }), headers), 'invalid_token', {
-          challenge: 'invalid_token',
+        assertProblem(await post(formBody({ topic: TOPIC }), headers), 'invalid_request', {
+          challenge: 'invalid_request',
         });
       });
     }
@@ -122,7 +122,13 @@ describe('bad inputs: publishing', () => {
       iss: ISSUER,
       aud: AUDIENCE,
       exp: nowSeconds() + 3600,
-      authorization_details: [{ type: 'mercure', actions: ['publish'], topics: [{ match: '*' }] }],
+      authorization_details: [
+        {
+          type: 'https://mercure.rocks/authorization-detail',
+          actions: ['publish'],
+          topics: [{ match: '*' }],
+        },
+      ],
     };
     const cases: [string, string][] = [
       ['alg none', unsigned(claims)],
@@ -210,7 +216,7 @@ describe('bad inputs: publishing', () => {
     );
   });
 
-  test('no topic, too many topics, body over the limit, wrong content type: 400 / 400 / 413 / 415', async () => {
+  test('no topic, too many topics, body over the limit, wrong content type: 400 / 413 / 413 / 415', async () => {
     const noTopic: Record<string, string>[] = [{ data: 'x' }, {}, { Topic: TOPIC }, { 'topic[]': TOPIC }];
     for (const fields of noTopic) {
       await watch.quietly(async () => {
@@ -375,14 +381,18 @@ describe('bad inputs: publishing', () => {
     await watch.quietly(async () => {});
   });
 
-  test('the same id published twice: 409 duplicate_id, history keeps the first', async () => {
+  test('Publication: an id already in history is replaced by a hub-generated one (200), ids stay unique', async () => {
     const id = `urn:example:dup:${Date.now()}`;
     const first = await post(formBody({ topic: TOPIC, id, data: 'first' }), auth);
-    assert.equal(first.status, 200);
-    assert.equal(first.body, id);
-    await watch.quietly(async () => {
-      assertProblem(await post(formBody({ topic: TOPIC, id, data: 'second' }), auth), 'duplicate_id');
-    });
+    assert.equal(first.status, 200, 'first publish');
+    assert.equal(first.body, id, 'the client id is kept when unused');
+    const second = await post(formBody({ topic: TOPIC, id, data: 'second' }), auth);
+    assert.equal(second.status, 200, 'a reused id is not refused');
+    assert.match(
+      second.body,
+      /^urn:uuid:/,
+      'the hub generated its own id (Mercure: it MAY ignore the client id)',
+    );
     const resumed = await SseReader.open(`${fx.url}?match=${encodeURIComponent(TOPIC)}`, {
       'Last-Event-ID': 'earliest',
     });
@@ -394,6 +404,11 @@ describe('bad inputs: publishing', () => {
         copies.map((e) => e.data),
         ['first'],
         'history holds the id once, with its first data',
+      );
+      assert.deepEqual(
+        events.filter((e) => e.id === second.body).map((e) => e.data),
+        ['second'],
+        'the second update is kept under the hub id',
       );
       assert.equal(events.at(-1)?.id, after.body);
     } finally {

@@ -31,7 +31,14 @@ test('docs/errors.md names no code that does not exist', () => {
   for (const code of documented().keys())
     assert.ok(Object.hasOwn(ERROR_CODES, code), `${code} is not in ERROR_CODES`);
   // Codes named anywhere else on the page (headers table, prose) must exist too.
-  const parameters = new Set(['access_token', 'last_event_id', 'match_urlpattern']);
+  const parameters = new Set([
+    'access_token',
+    'last_event_id',
+    'match_urlpattern',
+    'match_exact',
+    'match_regex',
+    'resource_metadata',
+  ]);
   for (const [, name] of doc.matchAll(/`([a-z]+(?:_[a-z0-9]+)+)`/g)) {
     if (parameters.has(name!)) continue;
     assert.ok(Object.hasOwn(ERROR_CODES, name!), `docs/errors.md mentions \`${name}\`, which is not a code`);

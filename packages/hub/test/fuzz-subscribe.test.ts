@@ -67,7 +67,7 @@ const PIECES = [
 const paramName = fc.oneof(
   {
     weight: 6,
-    arbitrary: fc.constantFrom('match', 'matchURLPattern', 'match_urlpattern', 'matchExact', 'topic'),
+    arbitrary: fc.constantFrom('match', 'match_urlpattern', 'match_exact', 'matchURLPattern', 'topic'),
   },
   {
     weight: 2,
@@ -103,8 +103,8 @@ const param = fc.record({
 const GOOD = [
   { name: 'match', value: '*', encoding: 'standard' },
   { name: 'match', value: 'https://example.com/fuzz', encoding: 'standard' },
-  { name: 'matchURLPattern', value: 'https://example.com/*', encoding: 'standard' },
-  { name: 'matchURLPattern', value: '/books/:id', encoding: 'standard' },
+  { name: 'match_urlpattern', value: 'https://example.com/*', encoding: 'standard' },
+  { name: 'match_urlpattern', value: '/books/:id', encoding: 'standard' },
   { name: 'topic', value: 'https://example.com/{path}', encoding: 'standard' },
 ];
 const headerValue = fc.oneof(

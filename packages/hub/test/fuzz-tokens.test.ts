@@ -61,12 +61,31 @@ const headerArb = fc.record(
   { requiredKeys: ['alg'] },
 );
 const grantArb = fc.oneof(
-  fc.constant([{ type: 'mercure', actions: ['publish', 'subscribe'], topics: [{ match: '*' }] }]),
-  fc.constant([{ type: 'mercure', actions: ['subscribe'], topics: [{ match: TOPIC }] }]),
   fc.constant([
-    { type: 'mercure', actions: ['publish'], topics: [{ match: '/books/{id}', matchType: 'URLPattern' }] },
+    {
+      type: 'https://mercure.rocks/authorization-detail',
+      actions: ['publish', 'subscribe'],
+      topics: [{ match: '*' }],
+    },
   ]),
-  fc.constant([{ type: 'other' }, { type: 'mercure', actions: ['publish'], topics: [{ match: TOPIC }] }]),
+  fc.constant([
+    {
+      type: 'https://mercure.rocks/authorization-detail',
+      actions: ['subscribe'],
+      topics: [{ match: TOPIC }],
+    },
+  ]),
+  fc.constant([
+    {
+      type: 'https://mercure.rocks/authorization-detail',
+      actions: ['publish'],
+      topics: [{ match: '/books/{id}', match_type: 'urlpattern' }],
+    },
+  ]),
+  fc.constant([
+    { type: 'other' },
+    { type: 'https://mercure.rocks/authorization-detail', actions: ['publish'], topics: [{ match: TOPIC }] },
+  ]),
   fc.jsonValue({ maxDepth: 3 }),
 );
 const payloadArb = fc.record(
@@ -329,6 +348,8 @@ function checkRejection(status: number, res: Response, body: string, source: str
   if (code === 'invalid_token') assert.match(www, /^Bearer realm="[^"]*", error="invalid_token"/);
   else if (code === 'insufficient_scope')
     assert.match(www, /^Bearer realm="[^"]*", error="insufficient_scope"/);
+  // A malformed presentation (Mercure "Error Responses"): 400 with error="invalid_request".
+  else if (code === 'invalid_request') assert.match(www, /^Bearer realm="[^"]*", error="invalid_request"/);
   // A token was presented: never answered as if absent (missing_token), nor anything else.
   else assert.fail(`unexpected ${status} ${code} for a token presented via ${source}: ${body.slice(0, 200)}`);
 }

@@ -39,13 +39,13 @@ describe('hub logs (issue 10)', () => {
     try {
       const subToken = await accessToken(['subscribe'], ['*'], { key: SIGNED_HUB.subscriberKeys[0] });
       const topic = 'https://example.com/logged';
-      const res = await fetch(`${fx.url}?topic=${encodeURIComponent(topic)}&access_token=${subToken}`, {
+      const res = await fetch(`${fx.url}?topic=${encodeURIComponent(topic)}&authorization=${subToken}`, {
         signal: abort.signal,
         headers: { Origin: 'https://evil.example' },
       });
       assert.equal(res.status, 200, 'subscribed');
       const sub = await waitFor(() => lines.find((l) => l.msg === 'subscribe'), 'a subscribe line');
-      assert.match(String(sub.url), /access_token=\[REDACTED\]/, 'the query token is redacted');
+      assert.match(String(sub.url), /authorization=\[REDACTED\]/, 'the query token is redacted');
       assert.ok(!JSON.stringify(lines).includes(subToken), 'the subscriber token is never logged');
 
       const pubToken = await accessToken(['publish'], ['*']);

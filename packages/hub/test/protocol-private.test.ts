@@ -37,7 +37,11 @@ function patternClaims(actions: string[], patterns: string[]): Record<string, un
   return {
     exp: nowSeconds() + 3600,
     authorization_details: [
-      { type: 'mercure', actions, topics: patterns.map((match) => ({ match, matchType: 'URLPattern' })) },
+      {
+        type: 'https://mercure.rocks/authorization-detail',
+        actions,
+        topics: patterns.map((match) => ({ match, match_type: 'urlpattern' })),
+      },
     ],
   };
 }
@@ -182,7 +186,7 @@ describe('private updates, live', () => {
   test('routing selectors never widen what a token may read', async () => {
     // Subscribed exactly to B, and by pattern to every book: still only what the token grants.
     const headers = { Authorization: `Bearer ${await subscriberToken(atClaims(['subscribe'], [A]))}` };
-    const query = `match=${encodeURIComponent(B)}&matchURLPattern=${encodeURIComponent('https://example.com/books/*')}&match=${encodeURIComponent(SENTINEL)}`;
+    const query = `match=${encodeURIComponent(B)}&match_urlpattern=${encodeURIComponent('https://example.com/books/*')}&match=${encodeURIComponent(SENTINEL)}`;
     const r = await SseReader.open(`${fx.url}?${query}`, headers);
     try {
       await publishMix('routing');

@@ -172,7 +172,7 @@ describe('replay admission', () => {
       const pattern = await resume(
         fx,
         'o1',
-        `?matchURLPattern=${encodeURIComponent('https://example.com/:name')}`,
+        `?match_urlpattern=${encodeURIComponent('https://example.com/:name')}`,
       );
       await pattern.waitUntil((b) => idsIn(b.toString()).length >= 4);
       assert.deepEqual(idsIn(pattern.text), ['t1', 't2', 'o2', 't3']);

@@ -16,7 +16,7 @@ const UNCOMPILABLE = 'https://example.com/(unclosed';
 const COSTLY = `https://example.com/${Array.from({ length: 32 }, (_, i) => `:a${i}*`).join('/')}`;
 
 function query(patterns: string[]): string {
-  return `?${patterns.map((p) => `matchURLPattern=${encodeURIComponent(p)}`).join('&')}`;
+  return `?${patterns.map((p) => `match_urlpattern=${encodeURIComponent(p)}`).join('&')}`;
 }
 
 interface Opened {
@@ -50,7 +50,7 @@ describe('selector cost before authentication and per publish (issue 10)', () =>
         const a = await subscribe(fx, query(patterns));
         assertProblem(a, 'missing_token', { challenge: 'none' });
       }
-      const bad = await fetch(`${fx.url}${query([UNCOMPILABLE])}&access_token=not.a.token`);
+      const bad = await fetch(`${fx.url}${query([UNCOMPILABLE])}&authorization=not.a.token`);
       assertProblem({ status: bad.status, headers: bad.headers, body: await bad.text() }, 'invalid_token', {
         challenge: 'invalid_token',
       });

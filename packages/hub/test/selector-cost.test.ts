@@ -60,33 +60,33 @@ function names(n: number, unit: (i: number) => string): string {
 
 describe('pathological selectors are refused at compile time', () => {
   it('many consecutive wildcards', SAFETY, () => {
-    const msg = rejectsAsTooCostly('URLPattern', `https://example.com/${'*'.repeat(2000)}`);
+    const msg = rejectsAsTooCostly('urlpattern', `https://example.com/${'*'.repeat(2000)}`);
     assert.match(
       msg,
       /1000 groups, wildcards or variables, at most 32/,
       'pairs "**" are a wildcard and its modifier',
     );
-    rejectsAsTooCostly('URLPattern', `https://example.com/${'*/'.repeat(1000)}`);
-    rejectsAsTooCostly('URLPattern', `https://${'*.'.repeat(500)}example.com/`);
+    rejectsAsTooCostly('urlpattern', `https://example.com/${'*/'.repeat(1000)}`);
+    rejectsAsTooCostly('urlpattern', `https://${'*.'.repeat(500)}example.com/`);
   });
 
   it('many named groups with modifiers', SAFETY, () => {
-    const msg = rejectsAsTooCostly('URLPattern', `https://example.com/${names(400, (i) => `:a${i}*`)}`);
+    const msg = rejectsAsTooCostly('urlpattern', `https://example.com/${names(400, (i) => `:a${i}*`)}`);
     assert.match(msg, /400 groups/);
-    rejectsAsTooCostly('URLPattern', `https://example.com/${names(33, (i) => `:a${i}`)}`);
-    rejectsAsTooCostly('URLPattern', `https://example.com/x${names(33, (i) => `{/:a${i}}?`)}`);
+    rejectsAsTooCostly('urlpattern', `https://example.com/${names(33, (i) => `:a${i}`)}`);
+    rejectsAsTooCostly('urlpattern', `https://example.com/x${names(33, (i) => `{/:a${i}}?`)}`);
   });
 
   it('ambiguous or huge custom regexp groups', SAFETY, () => {
-    rejectsAsTooCostly('URLPattern', `https://example.com/${'((?:a+)+)'.repeat(11)}`);
-    const msg = rejectsAsTooCostly('URLPattern', 'https://example.com/(.{0,500})');
+    rejectsAsTooCostly('urlpattern', `https://example.com/${'((?:a+)+)'.repeat(11)}`);
+    const msg = rejectsAsTooCostly('urlpattern', 'https://example.com/(.{0,500})');
     assert.match(msg, /501 groups/);
-    rejectsAsTooCostly('URLPattern', 'https://example.com/(a{1000})');
+    rejectsAsTooCostly('urlpattern', 'https://example.com/(a{1000})');
   });
 
   it('URI templates with many variables', SAFETY, () => {
-    rejectsAsTooCostly('URITemplate', `https://example.com/{${names(400, (i) => `${i ? ',' : ''}a${i}`)}}`);
-    rejectsAsTooCostly('URITemplate', `https://example.com${names(17, (i) => `{/a${i}*}{+b${i}}`)}`);
+    rejectsAsTooCostly('uritemplate', `https://example.com/{${names(400, (i) => `${i ? ',' : ''}a${i}`)}}`);
+    rejectsAsTooCostly('uritemplate', `https://example.com${names(17, (i) => `{/a${i}*}{+b${i}}`)}`);
   });
 
   it('counts regexp ambiguity conservatively', () => {
@@ -121,26 +121,26 @@ describe('selectors at the cost cap run on RE2 with a bounded program', () => {
         m.programSize > 0 && m.programSize <= MAX_SELECTOR_PROGRAM_SIZE,
         `program size ${m.programSize}`,
       );
-      const s = compileSelector('URLPattern', pattern, LIMITS);
+      const s = compileSelector('urlpattern', pattern, LIMITS);
       for (const topic of ADVERSARIAL) assert.equal(typeof s.matches(topic), 'boolean');
     });
   }
 
   it('answers correctly on adversarial topics', SAFETY, () => {
-    const slashes = compileSelector('URLPattern', `https://example.com/${'*/'.repeat(32)}`, LIMITS);
+    const slashes = compileSelector('urlpattern', `https://example.com/${'*/'.repeat(32)}`, LIMITS);
     assert.equal(slashes.matches(`https://example.com/${'a/'.repeat(1000)}`), true);
     assert.equal(slashes.matches(`https://example.com/${'a/'.repeat(1000)}!`), false);
     assert.equal(slashes.matches(`https://example.com/${'a/'.repeat(31)}`), false, 'needs 32 more slashes');
     assert.equal(slashes.matches(`https://example.com/${'/'.repeat(32)}`), true);
 
     // `((?:a|aa)+)` then "b": exponential for a backtracking engine on a run of "a" without the "b".
-    const ambiguous = compileSelector('URLPattern', 'https://example.com/((?:a|aa)+)b', LIMITS);
+    const ambiguous = compileSelector('urlpattern', 'https://example.com/((?:a|aa)+)b', LIMITS);
     assert.equal(ambiguous.matches(`https://example.com/${'a'.repeat(2000)}`), false);
     assert.equal(ambiguous.matches(`https://example.com/${'a'.repeat(2000)}b`), true);
     assert.equal(ambiguous.matches(`https://example.com/${'a'.repeat(2000)}c`), false);
 
     const segments = compileSelector(
-      'URLPattern',
+      'urlpattern',
       `https://example.com/${names(32, (i) => `:a${i}-`)}`,
       LIMITS,
     );
@@ -273,18 +273,18 @@ describe('the cost caps are limits', () => {
     const program = { ...LIMITS, maxSelectorProgramSize: PROGRAM_CAP };
     const refused = (type: MatchType, raw: string, limits: SelectorLimits, why: RegExp) =>
       assert.throws(() => compileSelector(type, raw, limits), { code: 'invalid_selector', message: why });
-    refused('URLPattern', FIVE_GROUPS, parts, /5 groups, wildcards or variables, at most 4$/);
-    refused('URITemplate', FIVE_VARIABLES, parts, /5 groups, wildcards or variables, at most 4$/);
-    refused('URLPattern', COMMIT, program, /RE2 instructions, at most 32$/);
-    refused('URITemplate', TWO_VARIABLES, program, /RE2 instructions, at most 32$/);
-    compileSelector('URLPattern', FOUR_GROUPS, parts);
-    compileSelector('URITemplate', FOUR_VARIABLES, parts);
-    compileSelector('URITemplate', ONE_VARIABLE, program);
+    refused('urlpattern', FIVE_GROUPS, parts, /5 groups, wildcards or variables, at most 4$/);
+    refused('uritemplate', FIVE_VARIABLES, parts, /5 groups, wildcards or variables, at most 4$/);
+    refused('urlpattern', COMMIT, program, /RE2 instructions, at most 32$/);
+    refused('uritemplate', TWO_VARIABLES, program, /RE2 instructions, at most 32$/);
+    compileSelector('urlpattern', FOUR_GROUPS, parts);
+    compileSelector('uritemplate', FOUR_VARIABLES, parts);
+    compileSelector('uritemplate', ONE_VARIABLE, program);
     for (const [type, raw] of [
-      ['URLPattern', FIVE_GROUPS],
-      ['URITemplate', FIVE_VARIABLES],
-      ['URLPattern', COMMIT],
-      ['URITemplate', TWO_VARIABLES],
+      ['urlpattern', FIVE_GROUPS],
+      ['uritemplate', FIVE_VARIABLES],
+      ['urlpattern', COMMIT],
+      ['uritemplate', TWO_VARIABLES],
     ] as const) {
       compileSelector(type, raw, LIMITS);
     }
@@ -327,21 +327,21 @@ describe('the cost caps are limits', () => {
 
     it('maxSelectorVariableParts: 400 invalid_selector past it, 200 at it and with the default', async () => {
       const why = /5 groups, wildcards or variables, at most 4$/;
-      await refused(parts, [['matchURLPattern', FIVE_GROUPS]], why);
+      await refused(parts, [['match_urlpattern', FIVE_GROUPS]], why);
       await refused(parts, [['topic', FIVE_VARIABLES]], why);
-      assert.equal((await subscribe(parts.url, [['matchURLPattern', FOUR_GROUPS]])).status, 200);
+      assert.equal((await subscribe(parts.url, [['match_urlpattern', FOUR_GROUPS]])).status, 200);
       assert.equal((await subscribe(parts.url, [['topic', FOUR_VARIABLES]])).status, 200);
-      assert.equal((await subscribe(defaults.url, [['matchURLPattern', FIVE_GROUPS]])).status, 200);
+      assert.equal((await subscribe(defaults.url, [['match_urlpattern', FIVE_GROUPS]])).status, 200);
       assert.equal((await subscribe(defaults.url, [['topic', FIVE_VARIABLES]])).status, 200);
     });
 
     it('maxSelectorProgramSize: 400 invalid_selector past it, 200 under it and with the default', async () => {
       const why = /RE2 instructions, at most 32$/;
-      await refused(program, [['matchURLPattern', COMMIT]], why);
+      await refused(program, [['match_urlpattern', COMMIT]], why);
       await refused(program, [['topic', TWO_VARIABLES]], why);
-      assert.equal((await subscribe(program.url, [['matchURLPattern', FIVE_GROUPS]])).status, 200);
+      assert.equal((await subscribe(program.url, [['match_urlpattern', FIVE_GROUPS]])).status, 200);
       assert.equal((await subscribe(program.url, [['topic', ONE_VARIABLE]])).status, 200);
-      assert.equal((await subscribe(defaults.url, [['matchURLPattern', COMMIT]])).status, 200);
+      assert.equal((await subscribe(defaults.url, [['match_urlpattern', COMMIT]])).status, 200);
       assert.equal((await subscribe(defaults.url, [['topic', TWO_VARIABLES]])).status, 200);
     });
 
@@ -354,9 +354,9 @@ describe('the cost caps are limits', () => {
             exp: nowSeconds() + 3600,
             authorization_details: [
               {
-                type: 'mercure',
+                type: 'https://mercure.rocks/authorization-detail',
                 actions: ['subscribe'],
-                topics: [{ match: topic, matchType: 'URLPattern' }],
+                topics: [{ match: topic, match_type: 'urlpattern' }],
               },
             ],
           },
@@ -405,10 +405,10 @@ describe('the cost caps are limits', () => {
       const { port } = hub.server.address() as AddressInfo;
       const get = (pairs: [string, string][]) =>
         subscribe(`http://127.0.0.1:${port}/.well-known/mercure`, pairs);
-      const parts = await get([['matchURLPattern', FIVE_GROUPS]]);
+      const parts = await get([['match_urlpattern', FIVE_GROUPS]]);
       assertProblem(parts, 'invalid_selector');
       assert.match(parts.body, /at most 4"/);
-      const program = await get([['matchURLPattern', COMMIT]]);
+      const program = await get([['match_urlpattern', COMMIT]]);
       assertProblem(program, 'invalid_selector');
       assert.match(program.body, /RE2 instructions, at most 32"/);
     } finally {

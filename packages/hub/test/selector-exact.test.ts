@@ -5,7 +5,7 @@ import { compileSelector } from '../src/pubsub/compile-selector.js';
 import { DEFAULT_SELECTOR_LIMITS, type MatchType } from '../src/pubsub/selector.js';
 import { isValidTopicText } from '../src/pubsub/topic-text.js';
 
-const TYPES: MatchType[] = ['Exact', 'URLPattern', 'URITemplate'];
+const TYPES: MatchType[] = ['exact', 'urlpattern', 'uritemplate'];
 
 function rejects(type: MatchType, raw: string, reason: RegExp, limits = DEFAULT_SELECTOR_LIMITS): void {
   assert.throws(
@@ -23,10 +23,10 @@ function rejects(type: MatchType, raw: string, reason: RegExp, limits = DEFAULT_
 
 describe('Exact selectors', () => {
   it('compare byte for byte, case-sensitively', () => {
-    const s = compileSelector('Exact', 'https://example.com/books/1');
+    const s = compileSelector('exact', 'https://example.com/books/1');
     assert.deepEqual(
       { type: s.type, raw: s.raw, wildcard: s.wildcard, exact: s.exact },
-      { type: 'Exact', raw: 'https://example.com/books/1', wildcard: false, exact: true },
+      { type: 'exact', raw: 'https://example.com/books/1', wildcard: false, exact: true },
     );
     assert.equal(s.matches('https://example.com/books/1'), true);
     assert.equal(s.matches('https://EXAMPLE.com/books/1'), false);
@@ -37,25 +37,25 @@ describe('Exact selectors', () => {
   });
 
   it('do not resolve relative values nor normalise', () => {
-    const s = compileSelector('Exact', '/books/1', {
+    const s = compileSelector('exact', '/books/1', {
       ...DEFAULT_SELECTOR_LIMITS,
       hubUrl: 'https://example.com/',
     });
     assert.equal(s.matches('/books/1'), true);
     assert.equal(s.matches('https://example.com/books/1'), false);
-    const dots = compileSelector('Exact', 'https://example.com/a/../b');
+    const dots = compileSelector('exact', 'https://example.com/a/../b');
     assert.equal(dots.matches('https://example.com/b'), false);
     assert.equal(dots.matches('https://example.com/a/../b'), true);
-    const pct = compileSelector('Exact', 'https://example.com/%7Euser');
+    const pct = compileSelector('exact', 'https://example.com/%7Euser');
     assert.equal(pct.matches('https://example.com/~user'), false);
     // NFC "é" (U+00E9) is not NFD "e" + U+0301.
-    const nfc = compileSelector('Exact', 'caf\u00e9');
+    const nfc = compileSelector('exact', 'caf\u00e9');
     assert.equal(nfc.matches('cafe\u0301'), false);
     assert.equal(nfc.matches('caf\u00e9'), true);
   });
 
   it('treat pattern syntax as plain text', () => {
-    const s = compileSelector('Exact', 'https://example.com/books/:id{/x}?*');
+    const s = compileSelector('exact', 'https://example.com/books/:id{/x}?*');
     assert.equal(s.matches('https://example.com/books/1'), false);
     assert.equal(s.matches('https://example.com/books/:id{/x}?*'), true);
   });
@@ -75,10 +75,10 @@ describe('the * wildcard', () => {
   }
 
   it('is only the exact value *', () => {
-    const s = compileSelector('Exact', '**');
+    const s = compileSelector('exact', '**');
     assert.equal(s.wildcard, false);
     assert.equal(s.matches('anything'), false);
-    assert.equal(compileSelector('URLPattern', '/*').wildcard, false);
+    assert.equal(compileSelector('urlpattern', '/*').wildcard, false);
   });
 });
 
@@ -94,8 +94,8 @@ describe('selector bounds', () => {
   it('defaults maxSelectorLength to 2048', () => {
     const at = `https://example.com/${'a'.repeat(2048 - 20)}`;
     assert.equal(at.length, 2048);
-    assert.equal(compileSelector('Exact', at).matches(at), true);
-    rejects('Exact', `${at}a`, /longer than 2048/);
+    assert.equal(compileSelector('exact', at).matches(at), true);
+    rejects('exact', `${at}a`, /longer than 2048/);
   });
 
   it('rejects control characters, DEL and lone surrogates, for every type', () => {

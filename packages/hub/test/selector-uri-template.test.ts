@@ -5,15 +5,15 @@ import { compileSelector } from '../src/pubsub/compile-selector.js';
 import { compileUriTemplate } from '../src/pubsub/uri-template-matcher.js';
 
 function check(template: string, yes: string[], no: string[]): void {
-  const s = compileSelector('URITemplate', template);
-  assert.equal(s.type, 'URITemplate');
+  const s = compileSelector('uritemplate', template);
+  assert.equal(s.type, 'uritemplate');
   for (const t of yes) assert.equal(s.matches(t), true, `${template} should match ${t}`);
   for (const t of no) assert.equal(s.matches(t), false, `${template} should not match ${t}`);
 }
 
 function rejects(template: string, reason: RegExp): void {
   assert.throws(
-    () => compileSelector('URITemplate', template),
+    () => compileSelector('uritemplate', template),
     (err: unknown) => {
       assert.ok(err instanceof HubError, `expected a HubError for ${template}, got ${String(err)}`);
       assert.equal(err.code, 'invalid_selector');
@@ -148,18 +148,18 @@ describe('URI templates: what does not match', () => {
 
 describe('URI templates: without an expression', () => {
   it('compare exactly, like the 0.x hub', () => {
-    const s = compileSelector('URITemplate', 'https://example.com/books/1');
+    const s = compileSelector('uritemplate', 'https://example.com/books/1');
     assert.equal(s.exact, true);
     assert.equal(s.matches('https://example.com/books/1'), true);
     assert.equal(s.matches('https://example.com/books/10'), false);
     // No `{`: a stray `}` or characters a template would refuse are just text.
-    const t = compileSelector('URITemplate', 'a}b c');
+    const t = compileSelector('uritemplate', 'a}b c');
     assert.equal(t.exact, true);
     assert.equal(t.matches('a}b c'), true);
   });
 
   it('with an expression the selector is a pattern', () => {
-    assert.equal(compileSelector('URITemplate', 'https://example.com/{id}').exact, false);
+    assert.equal(compileSelector('uritemplate', 'https://example.com/{id}').exact, false);
   });
 });
 

@@ -11,7 +11,7 @@ const LIMITS: SelectorLimits = { ...DEFAULT_SELECTOR_LIMITS, hubUrl: HUB };
 
 /** Asserts, topic by topic, which ones the pattern matches. */
 function check(pattern: string, yes: string[], no: string[], limits = LIMITS): void {
-  const s = compileSelector('URLPattern', pattern, limits);
+  const s = compileSelector('urlpattern', pattern, limits);
   assert.equal(s.exact, false);
   assert.equal(s.wildcard, false);
   for (const t of yes) assert.equal(s.matches(t), true, `${pattern} should match ${t}`);
@@ -20,7 +20,7 @@ function check(pattern: string, yes: string[], no: string[], limits = LIMITS): v
 
 function rejects(pattern: string, reason: RegExp): void {
   assert.throws(
-    () => compileSelector('URLPattern', pattern, LIMITS),
+    () => compileSelector('urlpattern', pattern, LIMITS),
     (err: unknown) => {
       assert.ok(err instanceof HubError, `expected a HubError, got ${String(err)}`);
       assert.equal(err.code, 'invalid_selector');
@@ -112,11 +112,11 @@ describe('URL patterns: resolution against the hub URL', () => {
   });
 
   it('uses the hub URL of the selector even when topics repeat across hubs', () => {
-    const a = compileSelector('URLPattern', '/x/:id', {
+    const a = compileSelector('urlpattern', '/x/:id', {
       ...DEFAULT_SELECTOR_LIMITS,
       hubUrl: 'https://a.example/',
     });
-    const b = compileSelector('URLPattern', '/x/:id', {
+    const b = compileSelector('urlpattern', '/x/:id', {
       ...DEFAULT_SELECTOR_LIMITS,
       hubUrl: 'https://b.example/',
     });
@@ -267,13 +267,13 @@ describe('URL patterns: syntax', () => {
       ['http://exa mple.com/', 'https://[::1/', 'http://example.com:99999/'],
     );
     // Any string is a URL relative to the hub, though: "not a url" is /.well-known/not%20a%20url.
-    const s = compileSelector('URLPattern', '/.well-known/:name', LIMITS);
+    const s = compileSelector('urlpattern', '/.well-known/:name', LIMITS);
     assert.equal(s.matches('not a url'), true);
     assert.equal(s.matches('https://hub.example/.well-known/not%20a%20url'), true);
   });
 
   it('matches never throws, whatever the topic', () => {
-    const s = compileSelector('URLPattern', 'https://example.com/:a/:b(\\d+)*', LIMITS);
+    const s = compileSelector('urlpattern', 'https://example.com/:a/:b(\\d+)*', LIMITS);
     const junk = [
       '',
       ' ',

@@ -126,26 +126,26 @@ describe('stream memory', () => {
       maxSelectorVariableParts: 32,
       hubUrl: 'https://hub.example/.well-known/mercure',
     };
-    assert.equal(compileSelector('Exact', TOPIC, limits), compileSelector('Exact', TOPIC, limits));
+    assert.equal(compileSelector('exact', TOPIC, limits), compileSelector('exact', TOPIC, limits));
     assert.equal(
-      compileSelector('URLPattern', '/books/:id', limits),
-      compileSelector('URLPattern', '/books/:id', limits),
+      compileSelector('urlpattern', '/books/:id', limits),
+      compileSelector('urlpattern', '/books/:id', limits),
     );
-    assert.notEqual(compileSelector('Exact', TOPIC, limits), compileSelector('URITemplate', TOPIC, limits));
+    assert.notEqual(compileSelector('exact', TOPIC, limits), compileSelector('uritemplate', TOPIC, limits));
     const other = { ...limits, hubUrl: 'https://other.example/.well-known/mercure' };
     assert.notEqual(
-      compileSelector('URLPattern', '/books/:id', limits),
-      compileSelector('URLPattern', '/books/:id', other),
+      compileSelector('urlpattern', '/books/:id', limits),
+      compileSelector('urlpattern', '/books/:id', other),
     );
-    assert.ok(Object.isFrozen(compileSelector('Exact', TOPIC, limits)), 'compiled selectors are frozen');
+    assert.ok(Object.isFrozen(compileSelector('exact', TOPIC, limits)), 'compiled selectors are frozen');
     for (let i = 0; i < 2; i++) {
-      assert.throws(() => compileSelector('Exact', 'x'.repeat(101), limits), { code: 'invalid_selector' });
-      assert.throws(() => compileSelector('Exact', '', limits), { code: 'invalid_selector' });
+      assert.throws(() => compileSelector('exact', 'x'.repeat(101), limits), { code: 'invalid_selector' });
+      assert.throws(() => compileSelector('exact', '', limits), { code: 'invalid_selector' });
     }
     // Bounded: after many one-off selectors, the first is compiled afresh.
-    const first = compileSelector('Exact', 'https://example.com/first', limits);
-    for (let i = 0; i < 1100; i++) compileSelector('Exact', `https://example.com/one-off/${i}`, limits);
-    assert.notEqual(compileSelector('Exact', 'https://example.com/first', limits), first);
+    const first = compileSelector('exact', 'https://example.com/first', limits);
+    for (let i = 0; i < 1100; i++) compileSelector('exact', `https://example.com/one-off/${i}`, limits);
+    assert.notEqual(compileSelector('exact', 'https://example.com/first', limits), first);
   });
 
   test('subscribers on overlapping selectors get exactly their updates, in order, from coalesced turns', async () => {

@@ -210,7 +210,7 @@ describe('one encoding for every subscriber', () => {
       const queries = [
         `match=${encodeURIComponent(TOPIC)}`,
         'match=*',
-        `matchExact=${encodeURIComponent(TOPIC)}`,
+        `match_exact=${encodeURIComponent(TOPIC)}`,
         `topic=${encodeURIComponent(TOPIC)}`,
         `match=other&match=${encodeURIComponent(TOPIC)}`,
         `match=*&match=${encodeURIComponent(TOPIC)}`,

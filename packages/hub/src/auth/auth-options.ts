@@ -19,13 +19,14 @@ export const DEFAULT_ALGORITHMS: readonly string[] = [
 ];
 
 /**
- * Cookie names searched, in this order: the 0.x name, the draft's recommended name, and the
- * `__Secure-` prefixed name that browsers only accept over HTTPS (Mercure "Cookie").
+ * Cookie names searched, in this order: the current draft's recommended name (Mercure "Cookie":
+ * the `__Secure-` prefix makes browsers refuse it over plain HTTP), the 0.x name, and the name
+ * of an earlier draft revision. The first is the one advertised as `mercure_cookie`.
  */
 export const DEFAULT_COOKIE_NAMES: readonly string[] = [
+  '__Secure-mercure_access_token',
   'mercureAuthorization',
   'mercureAccessToken',
-  '__Secure-mercure_access_token',
 ];
 
 /**
@@ -84,7 +85,11 @@ export interface AuthOptions {
   readonly hubUrl: string;
   /** Cookie names searched for a token, in order; default DEFAULT_COOKIE_NAMES. */
   readonly cookieNames?: readonly string[] | undefined;
-  /** Accept `access_token` (draft) and `authorization` (0.x) query parameters; default true. */
+  /**
+   * Accept the 0.x `authorization` query parameter; default true. The RFC 6750 `access_token`
+   * query parameter is never accepted (Mercure "Presenting the Access Token", RFC 9700): it is a
+   * 400 `invalid_request`.
+   */
   readonly allowQueryToken?: boolean | undefined;
   /** Milliseconds since the epoch; default Date.now. Injected so exp/nbf can be tested. */
   readonly clock?: (() => number) | undefined;

@@ -10,7 +10,6 @@ import {
   DEFAULT_COOKIE_NAMES,
 } from './auth-options.js';
 import { type ClaimsContext, principalFromClaims } from './claims.js';
-import { invalidToken } from './invalid-token.js';
 import { AuthConfigError, checkAlgorithms, loadKeySet } from './key-set.js';
 import type { Authenticator, Principal, Role, TokenSource } from './principal.js';
 import { findToken, type TokenSourceOptions } from './token-source.js';
@@ -25,7 +24,11 @@ export interface HubAuthenticator extends Authenticator {
    * still get the HTTP layer's Origin check) or `header` when nothing was presented.
    */
   readonly openPublishing: boolean;
-  /** False when no subscriber key is configured: subscribers are anonymous, and any token is a 401. */
+  /**
+   * False when no subscriber key is configured (development): subscribers are anonymous, and a
+   * subscriber token is not verified: `authenticate(..., 'subscriber')` resolves undefined, as
+   * if none had been sent (the HTTP layer says so in the log and a response header).
+   */
   readonly acceptsSubscriberTokens: boolean;
 }
 
@@ -83,10 +86,10 @@ export async function createAuthenticator(options: AuthOptions): Promise<HubAuth
       const ctx = contexts[role];
       if (role === 'publisher' && ctx.keys.length === 0)
         return openPublisher(req, url, sources, selectorLimits);
+      if (ctx.keys.length === 0) return undefined;
       const presented = findToken(req.headers, url, sources);
       if (presented === undefined) return undefined;
       // Keys are chosen by the endpoint's role, never by the token (Mercure "Token Validation").
-      if (ctx.keys.length === 0) throw invalidToken(`this hub accepts no ${role} tokens`);
       const { payload, protectedHeader } = await verifyToken(presented.token, ctx);
       return principalFromClaims(payload, protectedHeader, presented.source, claims);
     },
@@ -106,7 +109,7 @@ function openPublisher(
   } catch {
     // A malformed credential does not matter when none is needed.
   }
-  return { publish: [compileSelector('Exact', '*', selectorLimits)], subscribe: [], payloads: [], source };
+  return { publish: [compileSelector('exact', '*', selectorLimits)], subscribe: [], payloads: [], source };
 }
 
 function checkLimits(limits: AuthLimits): AuthLimits {

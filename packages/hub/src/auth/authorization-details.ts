@@ -4,15 +4,17 @@ import { invalidToken } from './invalid-token.js';
 import type { PayloadGrant } from './principal.js';
 import { compileTokenSelector, isPlainObject, NO_RIGHTS, type Rights } from './rights.js';
 
-const ACTIONS: ReadonlySet<string> = new Set(['publish', 'subscribe']);
-/** `matchType` values of a topic matcher object (Mercure "Topic Matcher List"); case-sensitive. */
-const MATCH_TYPES: ReadonlySet<string> = new Set<MatchType>(['Exact', 'URLPattern']);
+/** The Mercure authorization detail type (Mercure "Authorization Details"), compared byte by byte. */
+export const MERCURE_DETAIL_TYPE = 'https://mercure.rocks/authorization-detail';
+/** `match_type` values of a topic matcher object (Mercure "Topic Matcher List"); case-sensitive. */
+const MATCH_TYPES: ReadonlySet<string> = new Set<MatchType>(['exact', 'urlpattern']);
 
 /**
  * The rights of an at+jwt token, from its RFC 9396 `authorization_details` claim (Mercure
- * "Authorization Details"). Entries of another `type` are ignored. A `mercure` entry that is
+ * "Authorization Details"). Entries of another `type` are ignored. A Mercure entry that is
  * malformed in any way, or any limit exceeded, rejects the whole token: partial acceptance is
- * forbidden because it would silently change what the token grants.
+ * forbidden because it would silently change what the token grants. Unrecognised action names
+ * are ignored (they grant nothing), but a non-string action is malformed.
  *
  * Every `subscribe` entry becomes a PayloadGrant, with or without a payload, in token order, so
  * that "the first subscribe detail whose topics match" (Mercure "Payloads") is found by a scan.
@@ -34,9 +36,9 @@ export function rightsFromAuthorizationDetails(
     if (!isPlainObject(detail) || typeof detail['type'] !== 'string') {
       throw invalidToken(`${where} is not an object with a string type`);
     }
-    if (detail['type'] !== 'mercure') continue;
+    if (detail['type'] !== MERCURE_DETAIL_TYPE) continue;
     if (++mercureDetails > limits.maxAuthorizationDetails) {
-      throw invalidToken(`more than ${limits.maxAuthorizationDetails} mercure authorization details`);
+      throw invalidToken(`more than ${limits.maxAuthorizationDetails} Mercure authorization details`);
     }
     const actions = parseActions(detail['actions'], where);
     const selectors = parseTopics(detail['topics'], `${where}.topics`, limits, selectorLimits);
@@ -52,13 +54,12 @@ export function rightsFromAuthorizationDetails(
   return { publish, subscribe, payloads };
 }
 
+/** A non-empty array of strings; names other than publish and subscribe are kept but grant nothing. */
 function parseActions(value: unknown, where: string): ReadonlySet<string> {
   if (!Array.isArray(value) || value.length === 0)
     throw invalidToken(`${where}.actions is not a non-empty array`);
   for (const action of value) {
-    if (typeof action !== 'string' || !ACTIONS.has(action)) {
-      throw invalidToken(`${where}.actions has a value other than publish or subscribe`);
-    }
+    if (typeof action !== 'string') throw invalidToken(`${where}.actions has a non-string entry`);
   }
   return new Set(value as string[]);
 }
@@ -76,12 +77,12 @@ function parseTopics(
   return value.map((topic, j) => {
     const at = `${where}[${j}]`;
     if (!isPlainObject(topic)) throw invalidToken(`${at} is not an object`);
-    // Only a missing key defaults to Exact; `null` or any other value is malformed.
-    const declared = topic['matchType'];
-    if ('matchType' in topic && (typeof declared !== 'string' || !MATCH_TYPES.has(declared))) {
-      throw invalidToken(`${at}.matchType is not Exact or URLPattern`);
+    // Only a missing key defaults to exact; `null` or any other value is malformed.
+    const declared = topic['match_type'];
+    if ('match_type' in topic && (typeof declared !== 'string' || !MATCH_TYPES.has(declared))) {
+      throw invalidToken(`${at}.match_type is not exact or urlpattern`);
     }
-    const matchType = ('matchType' in topic ? declared : 'Exact') as MatchType;
+    const matchType = ('match_type' in topic ? declared : 'exact') as MatchType;
     return compileTokenSelector(matchType, topic['match'], selectorLimits, `${at}.match`);
   });
 }

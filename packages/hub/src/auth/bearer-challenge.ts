@@ -1,3 +1,5 @@
+import { HubError, isHubError } from '../errors.js';
+
 export type BearerError = 'invalid_token' | 'insufficient_scope' | 'invalid_request';
 
 /** The realm named in challenges when the caller gives none. */
@@ -30,4 +32,21 @@ export function bearerChallenge(
 /** An RFC 9110 quoted-string: `"` and `\` escaped; control and non-ASCII characters dropped (Node refuses them in headers). */
 function quoted(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * The same error with `resource_metadata` added to its Bearer challenge, if it has one (Mercure
+ * "Error Responses": every 401/403 challenge SHOULD name the protected resource metadata, not
+ * only the no-token one). Other errors are returned as they are.
+ */
+export function withResourceMetadata(err: unknown, metadataUrl: string): unknown {
+  if (!isHubError(err)) return err;
+  const challenge = err.headers['WWW-Authenticate'];
+  if (challenge === undefined || !challenge.startsWith('Bearer ') || challenge.includes('resource_metadata='))
+    return err;
+  const out = new HubError(err.code, err.message, {
+    ...err.headers,
+    'WWW-Authenticate': `${challenge}, resource_metadata=${quoted(metadataUrl)}`,
+  });
+  return out;
 }

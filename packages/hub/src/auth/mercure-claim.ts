@@ -25,7 +25,7 @@ export function rightsFromMercureClaim(
       ? []
       : [
           {
-            selectors: [compileTokenSelector('URITemplate', '*', selectorLimits, 'mercure.payload')],
+            selectors: [compileTokenSelector('uritemplate', '*', selectorLimits, 'mercure.payload')],
             payload,
           },
         ];
@@ -43,5 +43,5 @@ function parseList(
   if (value.length > limits.maxLegacySelectors) {
     throw invalidToken(`${where} has more than ${limits.maxLegacySelectors} entries`);
   }
-  return value.map((raw, i) => compileTokenSelector('URITemplate', raw, selectorLimits, `${where}[${i}]`));
+  return value.map((raw, i) => compileTokenSelector('uritemplate', raw, selectorLimits, `${where}[${i}]`));
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { invalidToken } from './invalid-token.js';
+import { invalidRequest } from './invalid-request.js';
 import type { TokenSource } from './principal.js';
 
 export interface PresentedToken {
@@ -12,17 +12,21 @@ export interface TokenSourceOptions {
   readonly allowQueryToken: boolean;
 }
 
-/** RFC 6750 section 2.3 names it `access_token`; the 0.x dialect used `authorization`. */
-const QUERY_PARAMS = ['access_token', 'authorization'] as const;
+/** The 0.x dialect's query parameter. */
+const QUERY_PARAM = 'authorization';
+/** RFC 6750 section 2.3's parameter: not part of Mercure (RFC 9700 forbids tokens in URLs). */
+const FORBIDDEN_QUERY_PARAM = 'access_token';
 
 /**
  * Finds the one token this request presents (Mercure "Presenting the Access Token"): the
- * `Authorization` header if present, else the query parameter, else the first configured cookie
- * name present. Lower-precedence mechanisms are ignored, not cross-checked.
+ * `Authorization` header if present (any cookie is then ignored, not cross-checked: cookies are
+ * ambient), else the 0.x `authorization` query parameter, else the first configured cookie name
+ * present.
  *
  * Returns undefined only when no mechanism is present at all. A mechanism that is present but
- * unusable (another scheme, an empty value, a repeated parameter, query tokens disabled) throws
- * `invalid_token`: a client that tried to authenticate is told so, never served as anonymous.
+ * unusable (another scheme, an empty value, a repeated parameter, query tokens disabled, the
+ * `access_token` parameter) throws `invalid_request` (400): a client that tried to authenticate
+ * is told so, never served as anonymous.
  */
 export function findToken(
   headers: IncomingHttpHeaders,
@@ -32,13 +36,15 @@ export function findToken(
   const header = headers.authorization;
   if (header !== undefined) return { token: bearerToken(header), source: 'header' };
 
-  for (const name of QUERY_PARAMS) {
-    const values = url.searchParams.getAll(name);
-    if (values.length === 0) continue;
-    if (!options.allowQueryToken) throw invalidToken('query-string tokens are disabled');
-    if (values.length > 1) throw invalidToken(`more than one ${name} query parameter`);
+  if (url.searchParams.has(FORBIDDEN_QUERY_PARAM)) {
+    throw invalidRequest('tokens are not accepted in the access_token query parameter');
+  }
+  const values = url.searchParams.getAll(QUERY_PARAM);
+  if (values.length > 0) {
+    if (!options.allowQueryToken) throw invalidRequest('query-string tokens are disabled');
+    if (values.length > 1) throw invalidRequest(`more than one ${QUERY_PARAM} query parameter`);
     const token = values[0] ?? '';
-    if (token === '') throw invalidToken(`empty ${name} query parameter`);
+    if (token === '') throw invalidRequest(`empty ${QUERY_PARAM} query parameter`);
     return { token, source: 'query' };
   }
 
@@ -46,7 +52,7 @@ export function findToken(
   for (const name of options.cookieNames) {
     const value = cookies.get(name);
     if (value === undefined) continue;
-    if (value === '') throw invalidToken(`empty ${name} cookie`);
+    if (value === '') throw invalidRequest(`empty ${name} cookie`);
     return { token: value, source: 'cookie' };
   }
   return undefined;
@@ -56,10 +62,10 @@ export function findToken(
 function bearerToken(header: string): string {
   const match = /^([^\s]+)(?: +([^\s]*))? *$/.exec(header);
   const scheme = match?.[1];
-  if (match === null || scheme === undefined) throw invalidToken('malformed Authorization header');
-  if (scheme.toLowerCase() !== 'bearer') throw invalidToken('Authorization scheme is not Bearer');
+  if (match === null || scheme === undefined) throw invalidRequest('malformed Authorization header');
+  if (scheme.toLowerCase() !== 'bearer') throw invalidRequest('Authorization scheme is not Bearer');
   const token = match[2] ?? '';
-  if (token === '') throw invalidToken('empty Bearer token');
+  if (token === '') throw invalidRequest('empty Bearer token');
   return token;
 }
 

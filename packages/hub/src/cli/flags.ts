@@ -97,7 +97,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Active Subscriptions: subscription events and listing',
   },
   { name: 'max-body', kind: 'number', default: '4194304', help: 'largest publish body in bytes (413)' },
-  { name: 'max-topics', kind: 'number', default: '32', help: 'topics per publish (400)' },
+  { name: 'max-topics', kind: 'number', default: '32', help: 'topics per publish (413)' },
   { name: 'max-selectors', kind: 'number', default: '32', help: 'selectors per subscription (400)' },
   {
     name: 'max-selector-program-size',

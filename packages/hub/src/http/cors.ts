@@ -41,7 +41,8 @@ export class CorsPolicy {
       this.#refused(origin);
       return;
     }
-    res.setHeader('Access-Control-Expose-Headers', 'Mercure-Last-Event-ID, Last-Event-ID');
+    // Link carries the Subscription API's cursor (Mercure "Subscription API").
+    res.setHeader('Access-Control-Expose-Headers', 'Mercure-Last-Event-ID, Last-Event-ID, Link');
   }
 
   #refused(origin: string): void {
@@ -59,7 +60,7 @@ export class CorsPolicy {
   preflight(req: IncomingMessage, res: ServerResponse): void {
     this.apply(req, res);
     if (res.hasHeader('Access-Control-Allow-Origin')) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, QUERY, POST, OPTIONS');
       res.setHeader(
         'Access-Control-Allow-Headers',
         'Authorization, Last-Event-ID, Content-Type, Cache-Control, Accept',

@@ -3,11 +3,12 @@ import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { grants, type Principal } from '../auth/principal.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
-import { createUpdate } from '../pubsub/update.js';
+import { publishUnique } from '../pubsub/publish-unique.js';
 import { validateUpdate } from '../pubsub/validate-update.js';
 import { clientKey } from './client-key.js';
 import { parseForm } from './form.js';
 import { writeHead } from './header-value.js';
+import { ignoredTokenHeaders } from './ignored-token.js';
 import { readBody } from './read-body.js';
 import { redactUrl } from './redact-url.js';
 
@@ -29,6 +30,7 @@ export async function handlePublish(
   if (mediaType !== FORM) throw new HubError('unsupported_media_type', `got "${mediaType.slice(0, 64)}"`);
 
   const principal = ctx.publisherAuth ? await authorizePublisher(ctx, req, url) : undefined;
+  const notice = ctx.publisherAuth ? {} : ignoredTokenHeaders(ctx, req, url, 'publisher');
 
   // Rate policy (docs/limits.md): a token in the Authorization header is a backend's, not a
   // browser's (browsers use the cookie); it has its own limit, off by default.
@@ -61,8 +63,7 @@ export async function handlePublish(
     });
   }
 
-  const update = createUpdate(init);
-  await ctx.engine.publish(update);
+  const update = await publishUnique(ctx.engine, init);
   ctx.metrics.publishes++;
   // The data and the token are never logged: ids, topics and sizes say what happened.
   ctx.logger.debug(
@@ -76,7 +77,7 @@ export async function handlePublish(
     },
     'publish',
   );
-  writeHead(res, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  writeHead(res, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...notice });
   res.end(update.id);
 }
 

@@ -3,17 +3,18 @@ import { compileSelector } from '../pubsub/compile-selector.js';
 import type { MatchType, Selector, SelectorLimits } from '../pubsub/selector.js';
 
 /**
- * Subscribe query parameters -> selectors.
- * Current dialect (Mercure "Subscription"): `match` / `matchExact` (Exact), `matchURLPattern`
- * (also spelled `match_urlpattern`). Any other parameter in the `match` namespace is a 400,
- * so a misspelled matcher fails loudly. 0.x dialect: `topic` (URI template or exact topic).
+ * Subscribe parameters -> selectors.
+ * Current dialect (Mercure "Subscription"): `match` and `match_exact` (exact), `match_urlpattern`
+ * (urlpattern); names are case-sensitive. Any other name in the reserved `match` namespace
+ * (equal to or beginning with `match`, case-insensitively) is a 400, so a misspelled or
+ * unsupported matcher type fails loudly; that includes `matchExact` and `matchURLPattern` of an
+ * earlier revision. 0.x dialect: `topic` (URI template or exact topic).
  */
 const PARAMS: Record<string, MatchType> = {
-  match: 'Exact',
-  matchExact: 'Exact',
-  matchURLPattern: 'URLPattern',
-  match_urlpattern: 'URLPattern',
-  topic: 'URITemplate',
+  match: 'exact',
+  match_exact: 'exact',
+  match_urlpattern: 'urlpattern',
+  topic: 'uritemplate',
 };
 
 /** A selector as asked for, not compiled yet. */
@@ -27,7 +28,10 @@ export interface SelectorRequest {
  * (unknown matcher, count) come first, so a request refused for its token or the caps never
  * costs the compilation of its patterns (issue 10).
  */
-export function selectorRequests(params: URLSearchParams, maxSelectors: number): SelectorRequest[] {
+export function selectorRequests(
+  params: Iterable<readonly [string, string]>,
+  maxSelectors: number,
+): SelectorRequest[] {
   const seen = new Set<string>();
   const requests: SelectorRequest[] = [];
   for (const [name, value] of params) {
@@ -56,7 +60,7 @@ export function selectorRequests(params: URLSearchParams, maxSelectors: number):
  */
 export function isPattern(request: SelectorRequest): boolean {
   if (request.raw === '*') return false;
-  return request.type === 'URLPattern' || (request.type === 'URITemplate' && request.raw.includes('{'));
+  return request.type === 'urlpattern' || (request.type === 'uritemplate' && request.raw.includes('{'));
 }
 
 export function compileSelectors(requests: readonly SelectorRequest[], limits: SelectorLimits): Selector[] {

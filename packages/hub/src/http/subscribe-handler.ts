@@ -16,8 +16,9 @@ import { Heartbeats } from '../stream/heartbeats.js';
 import { sseHeaders } from '../stream/sse-headers.js';
 import { type CloseReason, SseStream, type SseStreamOptions } from '../stream/sse-stream.js';
 import { clientKey } from './client-key.js';
-import { parseForm } from './form.js';
 import { idHeaderValue, lastEventIdFromHeader } from './header-value.js';
+import { ignoredTokenHeaders } from './ignored-token.js';
+import { readBody } from './read-body.js';
 import { redactUrl } from './redact-url.js';
 import type { Departure, Release } from './replay-gate.js';
 import {
@@ -27,6 +28,7 @@ import {
   selectorRequests,
 } from './selectors-from-query.js';
 import type { SubscribeHead } from './subscribe-head.js';
+import { readQueryBody, type SubscribeParams, subscribeParams } from './subscribe-params.js';
 
 /** How long replayed ids are remembered to skip a late live copy (ms). */
 const REPLAY_GRACE_MS = 30_000;
@@ -42,10 +44,13 @@ interface Admission {
   readonly release: () => void;
   /** The request target with tokens redacted, for the debug log. */
   readonly target: string;
+  /** Headers added to the stream's answer (a development hub's Tidings-Token-Ignored). */
+  readonly headers: Record<string, string>;
 }
 
 /**
- * GET /.well-known/mercure: an SSE stream of the updates matching the selectors.
+ * GET (or QUERY, parameters in a form body) /.well-known/mercure: an SSE stream of the updates
+ * matching the selectors.
  *
  * Order of work matters: the subscriber is registered (holding live updates) BEFORE history is
  * read, and headers are flushed right after, so a client that publishes on `open` is already
@@ -63,8 +68,13 @@ export async function handleSubscribe(
     refusals.delete(req.socket);
     throw verdict;
   }
-  const admission = await admit(ctx, req, url);
-  if (req.destroyed) return admission.release();
+  // Mercure "Subscription": a safe method whose form body carries the parameters (RFC 10008).
+  const body =
+    req.method === 'QUERY' ? await readQueryBody(req, ctx.limits.maxBodyBytes, readBody) : undefined;
+  const admission = await admit(ctx, req, url, subscribeParams(url, body));
+  // The client went away meanwhile. (Not `req.destroyed` for a QUERY: its request stream is
+  // destroyed once its body has been read, its connection is not.)
+  if (body === undefined ? req.destroyed : req.socket.destroyed) return admission.release();
   const stream = new SseStream(res, shared(ctx).options);
   const replay = await start(ctx, admission, stream, req.socket, {});
   if (replay !== undefined) await replay();
@@ -92,7 +102,7 @@ export async function subscribeRaw(
   } as unknown as IncomingMessage;
   let admission: Admission;
   try {
-    admission = await admit(ctx, req, head.url);
+    admission = await admit(ctx, req, head.url, subscribeParams(head.url));
   } catch (err) {
     return refuse(socket, err);
   }
@@ -129,20 +139,19 @@ function refuse(socket: Socket, err: unknown): false {
  * checks and the token come before compiling patterns (issue 10: a refused request must not cost
  * their compilation); the subscribe then holds a place against the caps until it is registered.
  */
-async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<Admission> {
+async function admit(
+  ctx: HubContext,
+  req: IncomingMessage,
+  url: URL,
+  params: SubscribeParams,
+): Promise<Admission> {
   if (ctx.shuttingDown()) throw new HubError('shutting_down', undefined, { 'Retry-After': '1' });
   const { limits } = ctx;
-  // Mercure "Subscription": matcher values MUST be valid UTF-8, else 400. URLSearchParams turns
-  // invalid bytes into U+FFFD silently, so the raw query is decoded strictly first.
-  try {
-    parseForm(Buffer.from(url.search.slice(1), 'latin1'));
-  } catch {
-    throw new HubError('bad_request', 'the query string is not valid UTF-8 after percent-decoding');
-  }
-  const requests = selectorRequests(url.searchParams, limits.maxSelectorsPerSubscribe);
-  const lastEventId = requestedLastEventId(req, url, limits.maxLastEventIdLength);
+  const requests = selectorRequests(params.pairs, limits.maxSelectorsPerSubscribe);
+  const lastEventId = requestedLastEventId(req, params, limits.maxLastEventIdLength);
 
   const principal = await ctx.authenticator.authenticate(req, url, 'subscriber');
+  const headers = ctx.subscriberTokensIgnored ? ignoredTokenHeaders(ctx, req, url, 'subscriber') : {};
   if (principal === undefined && !ctx.anonymous) {
     throw new HubError('missing_token', 'subscribing needs an access token', {
       'WWW-Authenticate': bearerChallenge(),
@@ -167,7 +176,7 @@ async function admit(ctx: HubContext, req: IncomingMessage, url: URL): Promise<A
   checkPatterns(ctx, requests);
   const selectors = shared(ctx).intern(compileSelectors(requests, ctx.selectorLimits));
   const target = redactUrl(req.url ?? '');
-  return { selectors, lastEventId, principal, key, target, release: ctx.broker.reserve(key) };
+  return { selectors, lastEventId, principal, key, target, headers, release: ctx.broker.reserve(key) };
 }
 
 /**
@@ -286,7 +295,7 @@ async function register(
   if (claim !== undefined && !claim()) stream.close('client');
   if (stream.closed) return undefined;
 
-  const headers = { ...extraHeaders, ...sseHeaders() };
+  const headers = { ...extraHeaders, ...admission.headers, ...sseHeaders() };
   if (continueFrom !== undefined) {
     // Current dialect and 0.x name of the same header (Mercure "Reconciliation").
     // Percent-encoded beyond visible ASCII (http/header-value.ts): ids never split a head.
@@ -504,14 +513,19 @@ function scheduleEnd(ctx: HubContext, sub: Subscriber, expiresAt: number | undef
     sub.stream.endAt(ctx.now() + life * (1 - Math.random() * ctx.limits.lifetimeJitter), 'lifetime');
 }
 
-/** `Last-Event-ID` header wins over the `lastEventID` / 0.x `last_event_id` query parameters. */
-function requestedLastEventId(req: IncomingMessage, url: URL, maxLength: number): string | undefined {
+/**
+ * The `Last-Event-ID` header wins over the `last_event_id` (0.x: `lastEventID`) parameter
+ * (Mercure "Reconciliation"), whose query value wins over its body value (subscribeParams).
+ */
+function requestedLastEventId(
+  req: IncomingMessage,
+  params: SubscribeParams,
+  maxLength: number,
+): string | undefined {
   const header = req.headers['last-event-id'];
   const sent = Array.isArray(header) ? header[0] : header;
   // EventSource sends the id as UTF-8; the header arrives one byte per character.
-  const decoded = sent === undefined ? undefined : lastEventIdFromHeader(sent);
-  const value =
-    decoded ?? url.searchParams.get('lastEventID') ?? url.searchParams.get('last_event_id') ?? undefined;
+  const value = (sent === undefined ? undefined : lastEventIdFromHeader(sent)) ?? params.lastEventIdParam;
   if (value === undefined || value === '') return undefined;
   if (value.length > maxLength) {
     throw new HubError('invalid_last_event_id', `Last-Event-ID longer than ${maxLength}`);

@@ -5,13 +5,13 @@ import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import { SUBSCRIPTIONS_PATH } from '../pubsub/subscription-info.js';
 import { idHeaderValue, writeHead } from './header-value.js';
-
-const CONTEXT = 'https://mercure.rocks/';
+import { mercureLink } from './mercure-link.js';
 
 /**
- * GET /.well-known/mercure/subscriptions[/{matchType}[/{match}[/{subscriber}]]] (Mercure
- * "Subscription API"). The requested path, in its relative form, is the topic the token must
- * grant `subscribe` on, so one matcher covers the events and the listing.
+ * GET /.well-known/mercure/subscriptions[/{match_type}[/{match}[/{subscriber}]]] (Mercure
+ * "Subscription API"). The requested path, in its relative form (no query), is the topic the
+ * token must grant `subscribe` on, so one matcher covers the events and the listing. The cursor
+ * is the `last-event-id` attribute of the `rel="mercure"` Link header; bodies are plain JSON.
  */
 export async function handleSubscriptions(
   ctx: HubContext,
@@ -35,27 +35,31 @@ export async function handleSubscriptions(
 
   const depth = path.slice(SUBSCRIPTIONS_PATH.length).split('/').filter(Boolean).length;
   if (depth > 3) throw new HubError('not_found');
-  const lastEventID = (await ctx.engine.history.lastId()) ?? 'earliest';
+  const lastEventId = (await ctx.engine.history.lastId()) ?? 'earliest';
   let doc: object;
   if (depth === 3) {
     const info = ctx.registry.get(path);
     if (info === undefined) throw new HubError('not_found', 'no such active subscription');
-    doc = { '@context': CONTEXT, ...info, lastEventID };
+    doc = info;
   } else {
     doc = {
-      '@context': CONTEXT,
       id: path,
-      type: 'Subscriptions',
-      lastEventID,
+      type: 'subscriptions',
       subscriptions: ctx.registry.list(path === SUBSCRIPTIONS_PATH ? undefined : path),
     };
   }
   const body = JSON.stringify(doc);
   writeHead(res, 200, {
-    'Content-Type': 'application/ld+json',
+    'Content-Type': 'application/json',
+    // Subscription events are a homogeneous stream: event type `mercure`, JSON bodies.
+    Link: mercureLink(ctx.hubUrl, {
+      'last-event-id': lastEventId,
+      type: 'mercure',
+      'content-type': 'application/json',
+    }),
     'Cache-Control': 'must-revalidate',
     // An entity-tag is visible ASCII without `"` (RFC 9110 8.8.3): the id as headers carry it.
-    ETag: `"${idHeaderValue(lastEventID)}"`,
+    ETag: `"${idHeaderValue(lastEventId)}"`,
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);

@@ -60,14 +60,14 @@ function compile(type: MatchType, raw: string, limits: SelectorLimits): Selector
   if (raw === '*') return { type, raw, wildcard: true, exact: true, matches: () => true };
 
   switch (type) {
-    case 'Exact':
+    case 'exact':
       // Byte-for-byte: no resolution, no normalisation (Mercure, "Exact Matching").
       return exactSelector(type, raw);
-    case 'URLPattern': {
+    case 'urlpattern': {
       const pattern = compileUrlPattern(raw, limits.hubUrl, limits);
       return { type, raw, wildcard: false, exact: false, matches: (topic) => safely(pattern.matches, topic) };
     }
-    case 'URITemplate': {
+    case 'uritemplate': {
       // 0.x: a selector without an expression is compared as an exact topic.
       if (!raw.includes('{')) return exactSelector(type, raw);
       const template = compileUriTemplate(raw, limits);

@@ -1,11 +1,13 @@
 /**
  * A topic selector: what a subscriber listens to, and what a token grants.
  *
- * Matcher types (Mercure draft, "Matcher Types"): `Exact` (byte-for-byte), `URLPattern`
- * (WHATWG URL Pattern, relative patterns resolved against the hub URL) and, for the 0.x
- * dialect, `URITemplate` (RFC 6570). The value `*` matches every topic whatever the type.
+ * Matcher types (Mercure "Matcher Types"), by their canonical, case-sensitive names: `exact`
+ * (byte-for-byte), `urlpattern` (WHATWG URL Pattern, relative patterns resolved against the hub
+ * URL) and, for the 0.x dialect only, `uritemplate` (RFC 6570: the 0.x `topic` parameter and
+ * `mercure` claim; never accepted as a current-draft matcher type). The value `*` matches every
+ * topic whatever the type.
  */
-export type MatchType = 'Exact' | 'URLPattern' | 'URITemplate';
+export type MatchType = 'exact' | 'urlpattern' | 'uritemplate';
 
 export interface Selector {
   readonly type: MatchType;

@@ -3,12 +3,15 @@ import type { MatchType } from './selector.js';
 /** The reserved namespace (Mercure "Publication": topics resolving under it are the hub's own). */
 export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
 
-/** A subscription as the Active Subscriptions API and subscription events describe it (JSON-LD). */
+/**
+ * A subscription as the Subscription API and subscription events describe it (Mercure
+ * "Subscription Events": a JSON document; `type` is the fixed value `subscription`, `match_type`
+ * the canonical matcher type name). A 0.x `topic` subscription has `match_type` `uritemplate`.
+ */
 export interface SubscriptionInfo {
-  '@context'?: string;
   id: string;
-  type: 'Subscription';
-  matchType: MatchType;
+  type: 'subscription';
+  match_type: MatchType;
   match: string;
   subscriber: string;
   active: boolean;
@@ -26,7 +29,10 @@ export function pctEncode(value: string): string {
   );
 }
 
-/** `/.well-known/mercure/subscriptions/{matchType}/{match}/{subscriber}` */
+/**
+ * `/.well-known/mercure/subscriptions/{match_type}/{match}/{subscriber}`, each variable
+ * percent-encoded exactly once (RFC 6570 simple expansion).
+ */
 export function subscriptionTopic(matchType: MatchType, match: string, subscriber?: string): string {
   const base = `${SUBSCRIPTIONS_PATH}/${matchType}/${pctEncode(match)}`;
   return subscriber === undefined ? base : `${base}/${pctEncode(subscriber)}`;
@@ -41,8 +47,8 @@ export function subscriptionInfo(
 ): SubscriptionInfo {
   const info: SubscriptionInfo = {
     id: subscriptionTopic(matchType, match, subscriber),
-    type: 'Subscription',
-    matchType,
+    type: 'subscription',
+    match_type: matchType,
     match,
     subscriber,
     active,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkEventId } from './event-id.js';
+import { FORMAT, isValidTopicText } from './topic-text.js';
 import type { UpdateInit } from './update.js';
 
 /** What a publisher sends, before validation (form fields, or Hub.publish). */
@@ -19,10 +20,9 @@ export type PublishLimits = Pick<
   'maxTopicsPerPublish' | 'maxTopicLength' | 'maxIdLength' | 'maxTypeLength' | 'maxRetryMs'
 >;
 
-// C0, DEL, C1 (Mercure "Terminology": topics MUST NOT contain them) and lone surrogates.
-const CONTROL =
-  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const FIELD_BREAK = /[\r\n\0]/;
+// C0, DEL, C1 and Cf (Mercure "Publication": types MUST NOT contain them; ids follow the same
+// rule in event-id.ts).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DIGITS = /^[0-9]+$/;
 const RESERVED_PATH = '/.well-known/mercure';
 
@@ -50,7 +50,8 @@ export function validateUpdate(req: PublishRequest, limits: PublishLimits, hubUr
     if (type.length > limits.maxTypeLength) {
       throw new HubError('field_too_large', `type longer than ${limits.maxTypeLength}`);
     }
-    if (FIELD_BREAK.test(type)) throw new HubError('invalid_type', 'type contains CR, LF or NUL');
+    if (CONTROL.test(type) || FORMAT.test(type))
+      throw new HubError('invalid_type', 'type contains a control or format character');
     if (type === 'mercure') throw new HubError('invalid_type', 'type "mercure" is reserved');
   }
 
@@ -72,7 +73,8 @@ function checkTopic(topic: string, limits: PublishLimits, hubUrl: string): void 
     throw new HubError('field_too_large', `topic longer than ${limits.maxTopicLength}`);
   }
   if (topic === '') throw new HubError('invalid_topic', 'empty topic');
-  if (CONTROL.test(topic)) throw new HubError('invalid_topic', 'topic contains a control character');
+  if (!isValidTopicText(topic))
+    throw new HubError('invalid_topic', 'topic contains a control or format character, or a lone surrogate');
   if (topic === '*') throw new HubError('wildcard_topic');
   if (isReserved(topic, hubUrl)) throw new HubError('reserved_topic');
 }

@@ -10,7 +10,7 @@ export interface Answer {
 
 export interface ProblemExpectation {
   /** RFC 6750: `none` means a bare `Bearer realm=...` challenge (no token was presented). */
-  readonly challenge?: 'none' | 'invalid_token' | 'insufficient_scope';
+  readonly challenge?: 'none' | 'invalid_token' | 'insufficient_scope' | 'invalid_request';
   /** Retry-After must be present, a positive integer of seconds. */
   readonly retryAfter?: boolean;
   /** Other statuses allowed where bad-inputs.md offers two answers. */

@@ -41,7 +41,13 @@ export function accessToken(
       iss: ISSUER,
       aud: AUDIENCE,
       exp: nowSeconds() + 3600,
-      authorization_details: [{ type: 'mercure', actions, topics: topics.map((match) => ({ match })) }],
+      authorization_details: [
+        {
+          type: 'https://mercure.rocks/authorization-detail',
+          actions,
+          topics: topics.map((match) => ({ match })),
+        },
+      ],
       ...options.claims,
     },
     options,

@@ -58,6 +58,8 @@ export class SseReader {
     url: string,
     headers: Record<string, string> = {},
     timeoutMs = 15_000,
+    /** Another method and a body: a `QUERY` subscribe carries its parameters in a form body. */
+    init: { readonly method?: string; readonly body?: string } = {},
   ): Promise<SseReader> {
     const controller = new AbortController();
     const timer = setTimeout(
@@ -68,6 +70,7 @@ export class SseReader {
       const response = await fetch(url, {
         headers: { Accept: 'text/event-stream', ...headers },
         signal: controller.signal,
+        ...init,
       });
       return new SseReader(response, controller);
     } finally {
