@@ -16,7 +16,8 @@ export const ERROR_CODES = {
   wildcard_topic: { status: 400, title: 'The topic * cannot be published to' },
   invalid_id: {
     status: 400,
-    title: 'An id must not contain control or format characters or lone surrogates, be "earliest" or start with "#"',
+    title:
+      'An id must not contain control or format characters or lone surrogates, be "earliest" or start with "#"',
   },
   invalid_type: {
     status: 400,

@@ -246,7 +246,7 @@ export class Hub {
    * Subscribes in the process (no token: server-side code is trusted and gets private updates
    * too). Selectors follow the subscribe query: a string or strings are `match` values (exact
    * topics, `*` for all); a URLSearchParams may use every matcher of both dialects
-   * (`matchURLPattern`, 0.x `topic` templates). With `lastEventId`, history after it is replayed
+   * (`match_urlpattern`, 0.x `topic` templates). With `lastEventId`, history after it is replayed
    * first, as for a stream; resolves once that replay is done.
    */
   subscribe(

@@ -212,7 +212,7 @@ describe('embedding: one hub, mounted many ways', { timeout: 120_000 }, () => {
     assert.equal(got.length, 2, 'nothing after close()');
     const replayed: string[] = [];
     await hub.subscribe(
-      new URLSearchParams({ matchURLPattern: 'https://example.com/books/:id' }),
+      new URLSearchParams({ match_urlpattern: 'https://example.com/books/:id' }),
       (u) => replayed.push(u.data),
       { lastEventId: a },
     );

@@ -376,7 +376,7 @@ describe('URL patterns: validity by the standard, by hand', () => {
   it('rejects every invalid pattern with invalid_selector', () => {
     for (const p of INVALID)
       assert.throws(
-        () => compileSelector('URLPattern', p, LIMITS),
+        () => compileSelector('urlpattern', p, LIMITS),
         (err: unknown) => err instanceof HubError && err.code === 'invalid_selector',
         `${p} is not a valid pattern`,
       );

@@ -77,7 +77,11 @@ export async function handlePublish(
     },
     'publish',
   );
-  writeHead(res, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...notice });
+  writeHead(res, 200, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...notice,
+  });
   res.end(update.id);
 }
 
