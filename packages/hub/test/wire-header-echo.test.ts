@@ -103,10 +103,14 @@ describe('ids echoed in response heads', () => {
     const etag = r.headers.etag ?? '';
     assert.match(etag, /^"[\x21\x23-\x7e]*"$/, `a valid entity-tag (RFC 9110 8.8.3): ${etag}`);
     assert.equal(decodeURIComponent(etag.slice(1, -1)), id, 'the ETag carries the newest id');
+    // Mercure "Subscription API": the cursor is the Link's last-event-id (the body is plain JSON).
+    const link = r.headers.link ?? '';
+    assert.match(link, /^[\x20-\x7e]+$/, `the Link is visible ASCII: ${link}`);
+    const cursor = /; last-event-id="((?:[^"\\]|\\.)*)"/.exec(link)?.[1]?.replace(/\\(.)/g, '$1');
     assert.equal(
-      (JSON.parse(r.body) as { lastEventID: string }).lastEventID,
+      decodeURIComponent(cursor ?? ''),
       id,
-      'the body has the id as is',
+      `the Link's last-event-id carries the newest id: ${link}`,
     );
   });
 
