@@ -15,7 +15,7 @@ pre{background:#f4f4f4;padding:.5rem;white-space:pre-wrap;word-break:break-all;m
 </style></head><body>
 <h1>Tidings hub: debug</h1>
 <section><h2>Subscribe</h2>
-<label>Selectors (query: <code>match=…</code>, <code>matchURLPattern=…</code>, 0.x <code>topic=…</code>)<input id="sub-query" value="match=*"></label>
+<label>Selectors (query: <code>match=…</code>, <code>match_urlpattern=…</code>, 0.x <code>topic=…</code>)<input id="sub-query" value="match=*"></label>
 <label>Token (optional)<input id="sub-token"></label>
 <button id="sub-go">Subscribe</button> <button id="sub-stop">Stop</button>
 <p id="sub-status"></p><pre id="sub-events"></pre></section>
@@ -44,10 +44,11 @@ $('sub-go').onclick = async () => {
   controller?.abort();
   controller = new AbortController();
   const q = new URLSearchParams($('sub-query').value);
-  if ($('sub-token').value) q.set('authorization', $('sub-token').value.trim());
+  const headers = { accept: 'text/event-stream' };
+  if ($('sub-token').value) headers.authorization = 'Bearer ' + $('sub-token').value.trim();
   $('sub-status').textContent = 'connecting…'; $('sub-status').className = '';
   try {
-    const res = await fetch(hub + '?' + q, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+    const res = await fetch(hub + '?' + q, { signal: controller.signal, headers });
     if (!res.ok) { $('sub-status').textContent = 'refused: ' + problemText(res.status, await res.text()); $('sub-status').className = 'bad'; return; }
     $('sub-status').textContent = 'subscribed'; $('sub-status').className = 'ok';
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
+import { MERCURE_DETAIL_TYPE } from '../auth/authorization-details.js';
 import { explainToken } from '../auth/explain-token.js';
 import type { Role } from '../auth/principal.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import { DEBUG_PAGE } from './debug-page.js';
+import { writeHead } from './header-value.js';
 import { readBody } from './read-body.js';
 
 /** Bodies of /ui/explain and /ui/token: a token and a few topics. */
@@ -31,7 +33,7 @@ export function debugUiRoute(
   if (sub === '' || sub === '/') {
     if (method !== 'GET') return notAllowed('GET');
     return async (_ctx, _req, res) => {
-      res.writeHead(200, {
+      writeHead(res, 200, {
         'Content-Type': 'text/html; charset=utf-8',
         'Cache-Control': 'no-store',
         'Content-Security-Policy':
@@ -78,7 +80,11 @@ export function debugUiRoute(
       const asked = topics.length > 0 ? topics.slice(0, ctx.limits.maxTopicsPerPublish) : ['*'];
       const jwt = new SignJWT({
         authorization_details: [
-          { type: 'mercure', actions: ['publish', 'subscribe'], topics: asked.map((match) => ({ match })) },
+          {
+            type: MERCURE_DETAIL_TYPE,
+            actions: ['publish', 'subscribe'],
+            topics: asked.map((match) => ({ match })),
+          },
         ],
       })
         .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
@@ -102,7 +108,7 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 function json(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  writeHead(res, status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
   res.end(body);
 }
 
