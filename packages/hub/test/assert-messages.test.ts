@@ -117,7 +117,7 @@ function testFiles(dir = REPO, inTest = false): string[] {
     if (entry.isDirectory()) {
       if (entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) continue;
       if (SKIPPED_PATHS.has(relative(REPO, path).split(sep).join('/'))) continue;
-      files.push(...testFiles(path, inTest || entry.name === 'test'));
+      files.push(...testFiles(path, inTest || entry.name === 'test' || entry.name === 'test-support'));
     } else if (entry.isFile() && /\.[cm]?ts$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
       if (inTest || /\.test\.[cm]?ts$/.test(entry.name))
         files.push(relative(REPO, path).split(sep).join('/'));
@@ -203,6 +203,7 @@ test('every test file in the repo gives every assert.ok and assert call a messag
     'packages/hub/test/fuzz-publish.test.ts',
     'packages/hub/test/support/sse-reader.ts',
     'packages/redis/test/redis-store.test.ts',
+    'packages/test-support/src/engine-contract.ts',
     'apps/picture-frame/test/browser.test.ts',
     'apps/picture-frame/test/helpers/chromium.ts',
   ]) {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@tidings/test-support';
 import { type CliHub, startCli } from './support/cli-process.js';
 import { isConnectionError } from './support/connection-error.js';
-import { freePort } from './support/redis-server.js';
 import { SseReader } from './support/sse-reader.js';
 
 /**

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RedisServer, startRedisServer } from '@tidings/test-support';
 import { type CliHub, startCli } from './support/cli-process.js';
 import { isConnectionError } from './support/connection-error.js';
-import { type RedisServer, startRedisServer } from './support/redis-server.js';
 import { SseReader } from './support/sse-reader.js';
 
 /**

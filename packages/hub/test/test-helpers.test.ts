@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '@tidings/test-support';
 import { isConnectionError } from './support/connection-error.js';
 import { waitUntil } from './support/quiet-watch.js';
 import { family, metric, waitForMetric } from './support/read-metrics.js';
-import { freePort } from './support/redis-server.js';
 import { SseReader } from './support/sse-reader.js';
 
 const METRICS = [

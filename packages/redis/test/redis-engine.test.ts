@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createUpdate, HubError, type Update } from '@tidings/hub';
-import { freePort, type RedisServer, startRedisServer } from '../../hub/test/support/redis-server.js';
+import { createUpdate, type Update } from '@tidings/hub';
+import {
+  freePort,
+  historyIds,
+  isUnavailable,
+  type RedisServer,
+  retrying,
+  runEngineContract,
+  startRedisServer,
+  until,
+} from '@tidings/test-support';
 import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../src/redis-engine.js';
 
 let server: RedisServer;
@@ -43,104 +52,18 @@ async function engines(count: number, extra: Partial<RedisEngineOptions> = {}) {
   };
 }
 
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** Retries while the engine reconnects (a test that cut connections reads once they are back). */
-async function retrying<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isUnavailable(err) || Date.now() > deadline) throw err;
-      await sleep(20);
-    }
-  }
-}
-
-async function historyIds(engine: RedisEngine): Promise<string[]> {
-  return retrying(() => historyIdsOnce(engine));
-}
-
-async function historyIdsOnce(engine: RedisEngine): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = 'earliest';
-  for (;;) {
-    const r = await engine.history.readAfter(cursor, 500);
-    assert.equal(r.found, true);
-    out.push(...r.updates.map((u) => u.id));
-    if (!r.more || r.updates.length === 0) return out;
-    cursor = out[out.length - 1]!;
-  }
-}
-
-function isUnavailable(err: unknown): boolean {
-  return err instanceof HubError && err.code === 'store_unavailable' && err.status === 503;
-}
+runEngineContract('RedisEngine', {
+  maxNodes: Number.POSITIVE_INFINITY,
+  readinessFollowsOutage: true,
+  async start(count) {
+    const c = await engines(count);
+    return { nodes: c.nodes.map((n) => n.engine), close: () => c.close() };
+  },
+  outage: () => server.stop(),
+  recover: () => server.start(),
+});
 
 describe('RedisEngine', () => {
-  it('delivers updates published on any node to every node, in the same (history) order', async () => {
-    const c = await engines(3);
-    try {
-      const published: Promise<void>[] = [];
-      for (let i = 0; i < 300; i++) published.push(c.nodes[i % 3]!.engine.publish(update()));
-      await Promise.all(published);
-      await until('every node saw 300', () => c.nodes.every((n) => n.seen.length === 300));
-      const history = await historyIds(c.nodes[0]!.engine);
-      assert.equal(history.length, 300);
-      for (const n of c.nodes) assert.deepEqual(n.seen, history);
-      assert.equal(await c.nodes[1]!.engine.history.lastId(), history[299]);
-      // Resume on another node from any id.
-      const r = await c.nodes[2]!.engine.history.readAfter(history[149]!, 1000);
-      assert.deepEqual(
-        r.updates.map((u) => u.id),
-        history.slice(150),
-      );
-    } finally {
-      await c.close();
-    }
-  });
-
-  it('rejects a duplicate id published on another node with duplicate_id (409), delivering it once', async () => {
-    const c = await engines(2);
-    try {
-      const u = update();
-      await c.nodes[0]!.engine.publish(u);
-      await assert.rejects(c.nodes[1]!.engine.publish(update(u.id)), { code: 'duplicate_id', status: 409 });
-      const after = update();
-      await c.nodes[1]!.engine.publish(after);
-      await until('both nodes saw 2', () => c.nodes.every((n) => n.seen.length === 2));
-      for (const n of c.nodes) assert.deepEqual(n.seen, [u.id, after.id]);
-    } finally {
-      await c.close();
-    }
-  });
-
-  it('broadcasts subscription events to every node without keeping them in history', async () => {
-    const c = await engines(2);
-    try {
-      const kept = update();
-      const event = update();
-      await c.nodes[0]!.engine.publish(kept);
-      await c.nodes[1]!.engine.broadcast(event);
-      await until('both nodes saw both', () => c.nodes.every((n) => n.seen.length === 2));
-      for (const n of c.nodes) assert.deepEqual([...n.seen].sort(), [kept.id, event.id].sort());
-      assert.deepEqual(await historyIds(c.nodes[0]!.engine), [kept.id]);
-    } finally {
-      await c.close();
-    }
-  });
-
   it('resumes the stream after its reader connection is killed: nothing skipped, nothing twice', async () => {
     const c = await engines(2);
     try {
@@ -231,28 +154,6 @@ describe('RedisEngine', () => {
       }
     });
   }
-
-  it('reports not ready and answers 503 while Redis is down; recovers on its own', async () => {
-    const c = await engines(1);
-    const node = c.nodes[0]!;
-    try {
-      assert.equal(node.engine.isReady(), true);
-      await server.stop();
-      await until('not ready', () => !node.engine.isReady(), 5000);
-      const started = Date.now();
-      await assert.rejects(node.engine.publish(update()), isUnavailable);
-      await assert.rejects(node.engine.history.readAfter('earliest', 10), isUnavailable);
-      assert.ok(Date.now() - started < 500, 'rejected at once, not queued');
-      await sleep(300);
-      await server.start();
-      await until('ready again', () => node.engine.isReady(), 10_000);
-      const u = update();
-      await node.engine.publish(u);
-      await until('delivered', () => node.seen.includes(u.id));
-    } finally {
-      await c.close();
-    }
-  });
 
   it('after Redis loses its data (FLUSHALL), old ids are unknown and new updates still flow', async () => {
     const c = await engines(2);

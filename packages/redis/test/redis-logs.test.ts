@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { type RedisServer, startRedisServer } from '@tidings/test-support';
 import { pino } from 'pino';
-import { type RedisServer, startRedisServer } from '../../hub/test/support/redis-server.js';
 import { createRedisEngine } from '../src/redis-engine.js';
 
 let server: RedisServer;

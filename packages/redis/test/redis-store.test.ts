@@ -1,7 +1,6 @@
 import { after, before } from 'node:test';
+import { type RedisServer, runStoreContract, startRedisServer } from '@tidings/test-support';
 import { Redis } from 'ioredis';
-import { runStoreContract } from '../../hub/test/store-contract.js';
-import { type RedisServer, startRedisServer } from '../../hub/test/support/redis-server.js';
 import { RedisStore } from '../src/redis-store.js';
 
 let server: RedisServer;

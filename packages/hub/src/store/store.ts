@@ -2,7 +2,7 @@ import type { Update } from '../pubsub/update.js';
 
 /**
  * History: the store interface every backend implements (memory here, the embedded durable
- * store and Redis in their own modules). One shared contract suite (test/store-contract.ts)
+ * store and Redis in their own modules). One shared contract suite (packages/test-support/src/store-contract.ts)
  * runs against each of them.
  *
  * Order: the store defines one total order of updates; `append` resolves only once the update

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HubError } from '../src/errors.js';
-import { createUpdate, type Update } from '../src/pubsub/update.js';
-import type { HistoryFilter, HistoryStore } from '../src/store/store.js';
+import { createUpdate, type HistoryFilter, type HistoryStore, HubError, type Update } from '@tidings/hub';
 
 /**
  * The contract every HistoryStore honours (memory, LMDB, Redis): one suite, run by
- * store-memory.test.ts, store-lmdb.test.ts and packages/redis/test/redis-store.test.ts.
+ * packages/hub/test/store-memory.test.ts, store-lmdb.test.ts and packages/redis/test/redis-store.test.ts.
  */
 
 export interface StoreContractOptions {

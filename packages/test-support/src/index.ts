@@ -1,0 +1,21 @@
+export {
+  type EngineBackend,
+  type EnginesUnderTest,
+  historyIds,
+  isUnavailable,
+  retrying,
+  runEngineContract,
+  until,
+} from './engine-contract.js';
+export { OutageStore } from './outage-store.js';
+export { freePort, type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.js';
+export {
+  runStoreContract,
+  type StoreCapabilities,
+  type StoreContractOptions,
+  type StoreFactory,
+  type StoreUnderTest,
+  TOPIC,
+  topicUpdate,
+  update,
+} from './store-contract.js';
