@@ -55,7 +55,7 @@ export class Subscriber implements StreamOwner {
   }
 
   /** Private updates only reach tokens that grant `subscribe` on one of their topics (Mercure "Subscribers"). */
-  canRead(update: Update): boolean {
+  canRead(update: Pick<Update, 'private' | 'topics'>): boolean {
     if (!update.private) return true;
     return this.principal !== undefined && grants(this.principal.subscribe, update.topics);
   }

@@ -235,23 +235,26 @@ export class LmdbStore implements HistoryStore {
       return afterId === 'earliest' ? { found: true, updates: [], more: false } : notFound;
     const visibleFrom = this.#visibleFrom(bounds, this.#now());
     let from: Seq;
+    let at: HistoryRead['at'];
     if (afterId === 'earliest') {
       from = visibleFrom;
     } else {
       const seq = this.#ids.get(idKey(afterId));
       if (seq === undefined || seq < visibleFrom || seq > bounds.last) return notFound;
-      if (this.#updates.get(seq)?.r.id !== afterId) return notFound;
+      const record = this.#updates.get(seq)?.r;
+      if (record?.id !== afterId) return notFound;
+      at = { private: record.private, topics: record.topics };
       from = seq + 1;
     }
     const max = Math.max(0, Math.floor(limit));
-    if (filter !== undefined) return this.#readTopics(from, bounds.last, max, filter);
+    if (filter !== undefined) return { ...this.#readTopics(from, bounds.last, max, filter), at };
     const to = Math.min(bounds.last, from + max - 1);
     const updates: Update[] = [];
     if (to >= from) {
       for (const { value } of this.#updates.getRange({ start: from, end: to + 1 }))
         updates.push(fromRecord(value.r));
     }
-    return { found: true, updates, more: Math.max(from, to + 1) <= bounds.last };
+    return { found: true, updates, more: Math.max(from, to + 1) <= bounds.last, at };
   }
 
   /**

@@ -124,19 +124,21 @@ export class MemoryStore implements HistoryStore {
   async readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead> {
     const visibleFrom = this.#visibleFrom(this.#now());
     let from: number;
+    let at: Update | undefined;
     if (afterId === 'earliest') {
       from = visibleFrom;
     } else {
       const pos = this.#positionById.get(afterId);
       if (pos === undefined || pos < visibleFrom) return { found: false, updates: [], more: false };
       from = pos + 1;
+      at = this.#ring[pos % this.#size];
     }
     const max = Math.max(0, Math.floor(limit));
-    if (filter !== undefined) return this.#readTopics(from, max, filter);
+    if (filter !== undefined) return { ...this.#readTopics(from, max, filter), at };
     const to = Math.min(this.#next, from + max);
     const updates: Update[] = [];
     for (let p = from; p < to; p++) updates.push(this.#ring[p % this.#size]!);
-    return { found: true, updates, more: to < this.#next };
+    return { found: true, updates, more: to < this.#next, at };
   }
 
   /** The first `max` updates from `from` on carrying one of the filter's topics: one merge of their position lists. */

@@ -46,6 +46,12 @@ export interface HistoryFilter {
 
 export interface HistoryRead {
   readonly found: boolean;
+  /**
+   * When `found` (and `afterId` is not `earliest`), what the update `afterId` names says about who
+   * may know it exists: a resume from a private update the subscriber may not read is answered
+   * as if the id were unknown (docs/security.md). A store that leaves it out cannot tell.
+   */
+  readonly at?: Pick<Update, 'private' | 'topics'> | undefined;
   readonly updates: readonly Update[];
   /** True when more updates (with a filter: matching ones) follow the page (call again after the last one). */
   readonly more: boolean;
