@@ -29,5 +29,5 @@ export {
 export { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
 export { LmdbStore } from './store/lmdb-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export type { HistoryFilter, HistoryRead, HistoryStore } from './store/store.js';
+export { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store/store.js';
 export { type EventFields, encodeComment, encodeEvent } from './stream/encode-event.js';

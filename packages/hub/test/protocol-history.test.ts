@@ -105,13 +105,18 @@ describe('resume from every position of a history', () => {
         // One subscriber resuming from each id of history, all open at once.
         const readers = await Promise.all(all.map((id, i) => resume(fx, id, hows[i % 3]!)));
         try {
+          // A private id this anonymous subscriber may not read is answered as unknown (issue 10
+          // item 7: its existence is not confirmed): earliest, and the visible history from the start.
+          const hidden = (id: string) => id.startsWith('private-');
           const wanted = all.map((id) => {
+            if (hidden(id)) return visible;
             const after = all.slice(all.indexOf(id) + 1);
             return visible.filter((v) => after.includes(v));
           });
           for (const [i, r] of readers.entries()) {
             assert.equal(r.response.status, 200);
-            assert.deepEqual(continuesFrom(r), { mercure: all[i], legacy: all[i] }, `resume from ${all[i]}`);
+            const from = hidden(all[i]!) ? 'earliest' : all[i];
+            assert.deepEqual(continuesFrom(r), { mercure: from, legacy: from }, `resume from ${all[i]}`);
           }
           // Then one live update, then a second: each reader gets its replay, the live ones, nothing else.
           const live1 = await publishOk(fx, { topic: TOPIC, data: 'live 1', id: 'live-1' });

@@ -8,6 +8,7 @@ import {
   toRecord,
   type Update,
   type UpdateRecord,
+  withAt,
 } from '@tidings/hub';
 import type { Redis } from 'ioredis';
 import { LuaScript } from './lua-script.js';
@@ -125,8 +126,12 @@ export class RedisStore implements HistoryStore {
       this.#skipBudget,
     ])) as [number, number, ...string[]];
     if (reply[0] !== 1) return { found: false, updates: [], more: false };
-    const updates = reply.slice(2).map((r) => fromRecord(JSON.parse(r as string) as UpdateRecord));
-    return { found: true, updates, more: reply[1] === 1 };
+    const updates = reply.slice(3).map((r) => fromRecord(JSON.parse(r as string) as UpdateRecord));
+    const result = { found: true, updates, more: reply[1] === 1 };
+    if (reply[2] === '' || reply[2] === undefined) return result;
+    // The update afterId names: who may know it exists (a private id is not confirmed to outsiders).
+    const named = JSON.parse(reply[2] as string) as UpdateRecord;
+    return withAt(result, { private: named.private, topics: named.topics });
   }
 
   async lastId(): Promise<string | undefined> {

@@ -63,7 +63,8 @@ return sid
 
 /**
  * ARGV: afterId, earliest ('1' or '0'), limit, now, maxCount, maxAgeMs, skipBudget.
- * Returns {0} when afterId is not in history, else {1, more (0/1), record, record...}.
+ * Returns {0} when afterId is not in history, else {1, more (0/1), the record afterId names ('' for
+ * earliest), record, record...}.
  * Reads at most limit + 1 visible entries, skipping at most skipBudget entries that are still
  * stored but over a limit (trimming is bounded per append and may lag; the store catches up when
  * it opens, so a lag only exists right after the limits were lowered).
@@ -75,6 +76,7 @@ local limit, now, maxCount, maxAge = tonumber(ARGV[3]), tonumber(ARGV[4]), tonum
 local budget = tonumber(ARGV[7])
 local lastSeq = tonumber(redis.call('HGET', meta, 'seq') or '0')
 local start = '-'
+local at = ''
 if earliest then
   if maxAge > 0 and now - maxAge > 0 then start = string.format('%d-0', now - maxAge) end
 else
@@ -83,8 +85,9 @@ else
   local e = redis.call('XRANGE', stream, sid, sid)
   if #e == 0 or e[1][2][2] ~= afterId or not visible(e[1], lastSeq, now, maxCount, maxAge) then return {0} end
   start = '(' .. sid
+  at = e[1][2][6]
 end
-local out = {1, 0}
+local out = {1, 0, at}
 local want = limit + 1
 local got = 0
 while got < want and budget >= 0 do

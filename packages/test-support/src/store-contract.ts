@@ -251,7 +251,14 @@ export function runStoreContract(name: string, factory: StoreFactory, caps: Stor
         assert.deepEqual(ids(r.updates), ids(us.slice(4)));
         assert.equal(r.more, false);
         const atEnd = await store.readAfter(us[9]!.id, 100);
-        assert.deepEqual(atEnd, { found: true, updates: [], more: false });
+        // `at` names the update read after (who may know it exists: docs/security.md).
+        assert.deepEqual(atEnd, {
+          found: true,
+          updates: [],
+          more: false,
+          at: { private: us[9]!.private, topics: us[9]!.topics },
+        });
+        assert.equal((await store.readAfter('earliest', 100)).at, undefined, 'earliest names no update');
         assert.deepEqual(await store.readAfter('urn:uuid:unknown', 100), {
           found: false,
           updates: [],
@@ -435,7 +442,8 @@ export function runStoreContract(name: string, factory: StoreFactory, caps: Stor
           const filter = filterOf(TOPIC.never);
           const r = await store.readAfter(history[3]!.id, 5, filter);
           assert.equal(r.found, true);
-          if (exact) assert.deepEqual(r, { found: true, updates: [], more: false });
+          const at = { private: history[3]!.private, topics: history[3]!.topics };
+          if (exact) assert.deepEqual(r, { found: true, updates: [], more: false, at });
           assert.deepEqual(await store.readAfter('urn:uuid:unknown', 5, filterOf(TOPIC.a)), {
             found: false,
             updates: [],
@@ -447,7 +455,8 @@ export function runStoreContract(name: string, factory: StoreFactory, caps: Stor
           if (exact) {
             const last = history[history.length - 1]!;
             const tail = await store.readAfter(last.id, 5, filterOf(TOPIC.a, TOPIC.b, TOPIC.c));
-            assert.deepEqual(tail, { found: true, updates: [], more: false });
+            const at = { private: last.private, topics: last.topics };
+            assert.deepEqual(tail, { found: true, updates: [], more: false, at });
           }
         });
       });

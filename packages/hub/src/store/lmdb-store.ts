@@ -6,7 +6,7 @@ import { HubError } from '../errors.js';
 import { fromRecord, toRecord, type Update, type UpdateRecord } from '../pubsub/update.js';
 import { idKey } from './id-key.js';
 import { mergeAscending } from './merge-ascending.js';
-import type { HistoryFilter, HistoryRead, HistoryStore } from './store.js';
+import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
 import { topicKeys } from './topic-key.js';
 
 export interface LmdbStoreOptions {
@@ -247,14 +247,14 @@ export class LmdbStore implements HistoryStore {
       from = seq + 1;
     }
     const max = Math.max(0, Math.floor(limit));
-    if (filter !== undefined) return { ...this.#readTopics(from, bounds.last, max, filter), at };
+    if (filter !== undefined) return withAt(this.#readTopics(from, bounds.last, max, filter), at);
     const to = Math.min(bounds.last, from + max - 1);
     const updates: Update[] = [];
     if (to >= from) {
       for (const { value } of this.#updates.getRange({ start: from, end: to + 1 }))
         updates.push(fromRecord(value.r));
     }
-    return { found: true, updates, more: Math.max(from, to + 1) <= bounds.last, at };
+    return withAt({ found: true, updates, more: Math.max(from, to + 1) <= bounds.last }, at);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { HubError } from '../errors.js';
 import type { Update } from '../pubsub/update.js';
 import { mergeAscending } from './merge-ascending.js';
-import type { HistoryFilter, HistoryRead, HistoryStore } from './store.js';
+import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
 
 export interface MemoryStoreOptions {
   /** How many updates history keeps; older ones are dropped. Default 1000. 0 keeps none. */
@@ -124,21 +124,22 @@ export class MemoryStore implements HistoryStore {
   async readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead> {
     const visibleFrom = this.#visibleFrom(this.#now());
     let from: number;
-    let at: Update | undefined;
+    let at: HistoryRead['at'];
     if (afterId === 'earliest') {
       from = visibleFrom;
     } else {
       const pos = this.#positionById.get(afterId);
       if (pos === undefined || pos < visibleFrom) return { found: false, updates: [], more: false };
       from = pos + 1;
-      at = this.#ring[pos % this.#size];
+      const named = this.#ring[pos % this.#size]!;
+      at = { private: named.private, topics: named.topics };
     }
     const max = Math.max(0, Math.floor(limit));
-    if (filter !== undefined) return { ...this.#readTopics(from, max, filter), at };
+    if (filter !== undefined) return withAt(this.#readTopics(from, max, filter), at);
     const to = Math.min(this.#next, from + max);
     const updates: Update[] = [];
     for (let p = from; p < to; p++) updates.push(this.#ring[p % this.#size]!);
-    return { found: true, updates, more: to < this.#next, at };
+    return withAt({ found: true, updates, more: to < this.#next }, at);
   }
 
   /** The first `max` updates from `from` on carrying one of the filter's topics: one merge of their position lists. */

@@ -56,3 +56,8 @@ export interface HistoryRead {
   /** True when more updates (with a filter: matching ones) follow the page (call again after the last one). */
   readonly more: boolean;
 }
+
+/** `read` with `at` set when known: a read that cannot tell carries no `at` key at all. */
+export function withAt(read: HistoryRead, at: HistoryRead['at']): HistoryRead {
+  return at === undefined ? read : { ...read, at };
+}
