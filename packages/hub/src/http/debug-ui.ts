@@ -9,9 +9,6 @@ import { DEBUG_PAGE } from './debug-page.js';
 import { writeHead } from './header-value.js';
 import { readBody } from './read-body.js';
 
-/** Bodies of /ui/explain and /ui/token: a token and a few topics. */
-const MAX_UI_BODY = 64 * 1024;
-
 export interface DebugUiOptions {
   /** HMAC secret the hub was given on the command line: /ui/token signs development tokens with it. */
   readonly devTokenKey?: string | undefined;
@@ -48,7 +45,7 @@ export function debugUiRoute(
   if (sub === '/explain') {
     if (method !== 'POST') return notAllowed('POST');
     return async (ctx, req, res) => {
-      const body = await jsonBody(req);
+      const body = await jsonBody(req, ctx.limits.maxBodyBytes);
       const role: Role = body.role === 'subscriber' ? 'subscriber' : 'publisher';
       const topics = Array.isArray(body.topics)
         ? body.topics.filter((t): t is string => typeof t === 'string')
@@ -73,7 +70,7 @@ export function debugUiRoute(
     if (key === undefined)
       return async () => Promise.reject(new HubError('not_found', 'no key was given on the command line'));
     return async (ctx, req, res) => {
-      const body = await jsonBody(req);
+      const body = await jsonBody(req, ctx.limits.maxBodyBytes);
       const topics = Array.isArray(body.topics)
         ? body.topics.filter((t): t is string => typeof t === 'string')
         : [];
@@ -97,8 +94,9 @@ export function debugUiRoute(
   return undefined;
 }
 
-async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = (await readBody(req, MAX_UI_BODY)).toString('utf8');
+/** A JSON body, bounded by the publish body limit (`maxBodyBytes`, 413 body_too_large): the page sends forms and tokens. */
+async function jsonBody(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = (await readBody(req, maxBytes)).toString('utf8');
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
