@@ -18,7 +18,7 @@ export function payloadTemplate() {
 
 /**
  * A publish request whose payload digits can be rewritten in place.
- * `publish` is { path, contentType, bodyPrefix } from the target adapter: the body is
+ * `publish` is { path, contentType, bodyPrefix, headers? } from the target adapter: the body is
  * bodyPrefix + payload (a form field for Mercure, the raw body for nchan).
  */
 export function buildRequestTemplate({ host, port, publish }) {
@@ -29,6 +29,9 @@ export function buildRequestTemplate({ host, port, publish }) {
     `Content-Type: ${publish.contentType}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     `Accept: text/plain\r\n` +
+    Object.entries(publish.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
     '\r\n';
   const bytes = Buffer.from(head + body, 'latin1');
   const seqOffset = Buffer.byteLength(head) + Buffer.byteLength(publish.bodyPrefix) + 1;

@@ -26,7 +26,12 @@ export const ERROR_CODES = {
   invalid_retry: { status: 400, title: 'retry must be ASCII digits only, at most the configured maximum' },
   invalid_data: { status: 400, title: 'data must be valid UTF-8' },
   invalid_form: { status: 400, title: 'The body is not valid application/x-www-form-urlencoded UTF-8' },
-  unsupported_media_type: { status: 415, title: 'Publish with application/x-www-form-urlencoded' },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Publish with application/x-www-form-urlencoded (or application/vnd.tidings.batch)',
+  },
+  empty_batch: { status: 400, title: 'A batch publish holds no update' },
+  too_many_updates: { status: 400, title: 'A batch publish holds more updates than the limit allows' },
   missing_selector: { status: 400, title: 'Subscribe with at least one match (or topic) parameter' },
   too_many_selectors: { status: 400, title: 'More selectors than the limit allows' },
   invalid_selector: { status: 400, title: 'A selector is malformed, too long or too costly' },

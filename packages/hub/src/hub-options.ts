@@ -22,6 +22,8 @@ export interface HubOptions {
   /** `iss` and `aud` that at+jwt tokens must carry. */
   jwtIssuer?: string;
   jwtAudience?: string;
+  /** Verified tokens cached per role until their `exp` (auth/verified-token-cache.ts). Default 1024; 0 disables. */
+  tokenCacheSize?: number;
   /** Let subscribers in without a token (public updates only). Default: true when no subscriber key is set. */
   anonymous?: boolean;
   /** Origins allowed by CORS (with credentials); `*` allows any origin without credentials. */

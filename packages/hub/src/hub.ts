@@ -219,6 +219,7 @@ export class Hub {
         ...(options.jwtAudience !== undefined && { audience: options.jwtAudience }),
         hubUrl,
         ...(options.now !== undefined && { clock: options.now }),
+        ...(options.tokenCacheSize !== undefined && { tokenCacheSize: options.tokenCacheSize }),
         limits: { maxSelectorProgramSize, maxSelectorVariableParts },
       }));
     return new Hub(options, authenticator);

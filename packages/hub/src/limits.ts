@@ -5,6 +5,8 @@
 export interface Limits {
   /** Publish body size in bytes (413 body_too_large). */
   maxBodyBytes: number;
+  /** Updates in one batch publish (400 too_many_updates; http/publish-batch.ts). */
+  maxBatchUpdates: number;
   /** Topics in one publish (413 too_many_topics: Mercure "Publication"). */
   maxTopicsPerPublish: number;
   /** Selectors in one subscribe (400 too_many_selectors). */
@@ -78,6 +80,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxBodyBytes: 4 * 1024 * 1024,
+  maxBatchUpdates: 1000,
   maxTopicsPerPublish: 32,
   maxSelectorsPerSubscribe: 32,
   maxTopicLength: 2048,

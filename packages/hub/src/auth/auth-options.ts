@@ -96,4 +96,9 @@ export interface AuthOptions {
   /** Leeway on exp/nbf in seconds; default DEFAULT_CLOCK_TOLERANCE_SECONDS. */
   readonly clockToleranceSeconds?: number | undefined;
   readonly limits?: Partial<AuthLimits> | undefined;
+  /**
+   * Verified tokens kept per role, so a token presented again is not verified again until its
+   * `exp` (verified-token-cache.ts). Default DEFAULT_TOKEN_CACHE_SIZE (1024); 0 disables.
+   */
+  readonly tokenCacheSize?: number | undefined;
 }

@@ -13,6 +13,7 @@ import { type ClaimsContext, principalFromClaims } from './claims.js';
 import { AuthConfigError, checkAlgorithms, loadKeySet } from './key-set.js';
 import type { Authenticator, Principal, Role, TokenSource } from './principal.js';
 import { findToken, type TokenSourceOptions } from './token-source.js';
+import { DEFAULT_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './verified-token-cache.js';
 import { type VerifyContext, verifyToken } from './verify-token.js';
 
 /** The Authenticator contract, plus what the HTTP layer needs to know about the configuration. */
@@ -30,6 +31,8 @@ export interface HubAuthenticator extends Authenticator {
    * if none had been sent (the HTTP layer says so in the log and a response header).
    */
   readonly acceptsSubscriberTokens: boolean;
+  /** Forgets every verified token (verified-token-cache.ts): for whatever changes keys in place. */
+  clearTokenCache(): void;
 }
 
 /**
@@ -78,6 +81,16 @@ export async function createAuthenticator(options: AuthOptions): Promise<HubAuth
     publisher: verify(publisherKeys),
     subscriber: verify(subscriberKeys),
   };
+  // One cache per key set: a token verified for one role is never taken as verified for the other.
+  const cacheSize = options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+    throw new AuthConfigError('auth: tokenCacheSize must be a non-negative integer');
+  }
+  const clock = options.clock ?? Date.now;
+  const caches: Record<Role, VerifiedTokenCache> = {
+    publisher: new VerifiedTokenCache(cacheSize, clock),
+    subscriber: new VerifiedTokenCache(cacheSize, clock),
+  };
 
   return {
     openPublishing: publisherKeys.length === 0,
@@ -90,8 +103,18 @@ export async function createAuthenticator(options: AuthOptions): Promise<HubAuth
       const presented = findToken(req.headers, url, sources);
       if (presented === undefined) return undefined;
       // Keys are chosen by the endpoint's role, never by the token (Mercure "Token Validation").
+      const cache = caches[role];
+      const cached = cache.get(presented.token);
+      if (cached !== undefined) return { ...cached, source: presented.source };
       const { payload, protectedHeader } = await verifyToken(presented.token, ctx);
-      return principalFromClaims(payload, protectedHeader, presented.source, claims);
+      const principal = principalFromClaims(payload, protectedHeader, presented.source, claims);
+      const { source: _source, ...rights } = principal;
+      cache.set(presented.token, rights);
+      return principal;
+    },
+    clearTokenCache(): void {
+      caches.publisher.clear();
+      caches.subscriber.clear();
     },
   };
 }

@@ -43,6 +43,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'aud that at+jwt tokens must carry (the hub resource identifier)',
   },
   {
+    name: 'token-cache-size',
+    kind: 'number',
+    default: '1024',
+    help: 'verified tokens kept per role until their exp, so a token presented again is not verified again (0 = off)',
+  },
+  {
     name: 'anonymous',
     kind: 'boolean',
     default: 'false',
@@ -97,6 +103,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'Active Subscriptions: subscription events and listing',
   },
   { name: 'max-body', kind: 'number', default: '4194304', help: 'largest publish body in bytes (413)' },
+  {
+    name: 'max-batch-updates',
+    kind: 'number',
+    default: '1000',
+    help: 'updates in one batch publish (400)',
+  },
   { name: 'max-topics', kind: 'number', default: '32', help: 'topics per publish (413)' },
   { name: 'max-selectors', kind: 'number', default: '32', help: 'selectors per subscription (400)' },
   {

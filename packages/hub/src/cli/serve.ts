@@ -45,6 +45,7 @@ export async function serve(
     jwtAlgorithms: list(flags['jwt-alg']),
     ...(flags['jwt-issuer'] !== undefined && { jwtIssuer: String(flags['jwt-issuer']) }),
     ...(flags['jwt-audience'] !== undefined && { jwtAudience: String(flags['jwt-audience']) }),
+    tokenCacheSize: num(flags['token-cache-size']),
     anonymous: flags.anonymous === true || subscriberKeys.length === 0,
     ...(flags['debug-ui'] !== undefined && { debugUi: flags['debug-ui'] === true }),
     // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's
@@ -64,6 +65,7 @@ export async function serve(
     limits: {
       maxBodyBytes: num(flags['max-body']),
       maxTopicsPerPublish: num(flags['max-topics']),
+      maxBatchUpdates: num(flags['max-batch-updates']),
       maxSelectorsPerSubscribe: num(flags['max-selectors']),
       maxSelectorProgramSize: num(flags['max-selector-program-size']),
       maxSelectorVariableParts: num(flags['max-selector-variable-parts']),

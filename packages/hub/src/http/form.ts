@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { HubError } from '../errors.js';
 
 // ignoreBOM: each field is decoded on its own, and a value that starts with U+FEFF must keep it.
@@ -10,19 +11,28 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function parseForm(body: Buffer): [string, string][] {
   const pairs: [string, string][] = [];
-  let start = 0;
-  for (let i = 0; i <= body.length; i++) {
-    if (i < body.length && body[i] !== 0x26 /* & */) continue;
-    if (i > start) {
-      const seg = body.subarray(start, i);
-      const eq = seg.indexOf(0x3d /* = */);
-      const name = eq === -1 ? seg : seg.subarray(0, eq);
-      const value = eq === -1 ? seg.subarray(seg.length) : seg.subarray(eq + 1);
-      pairs.push([decode(name), decode(value)]);
-    }
-    start = i + 1;
-  }
+  forEachField(body, (name, value) => pairs.push([name, value]));
   return pairs;
+}
+
+/**
+ * The same parse, without building the list of pairs: each field is decoded straight from the
+ * body (a view into it, no copy unless it is percent-encoded) and handed to `field` in order.
+ * The publish path uses it, since every allocation there is paid once per update.
+ */
+export function forEachField(body: Buffer, field: (name: string, value: string) => void): void {
+  const length = body.length;
+  let start = 0;
+  while (start <= length) {
+    let end = body.indexOf(0x26 /* & */, start);
+    if (end === -1) end = length;
+    if (end > start) {
+      const eq = body.indexOf(0x3d /* = */, start);
+      if (eq === -1 || eq >= end) field(decode(body, start, end), '');
+      else field(decode(body, start, eq), decode(body, eq + 1, end));
+    }
+    start = end + 1;
+  }
 }
 
 function hex(b: number | undefined): number {
@@ -33,17 +43,20 @@ function hex(b: number | undefined): number {
   return -1;
 }
 
-function decode(bytes: Buffer): string {
-  if (bytes.indexOf(0x25) === -1 && bytes.indexOf(0x2b) === -1) return strict(bytes);
-  const out = Buffer.allocUnsafe(bytes.length);
+function decode(body: Buffer, from: number, to: number): string {
+  if (from === to) return '';
+  const pct = body.indexOf(0x25 /* % */, from);
+  const plus = body.indexOf(0x2b /* + */, from);
+  if ((pct === -1 || pct >= to) && (plus === -1 || plus >= to)) return strict(body, from, to);
+  const out = Buffer.allocUnsafe(to - from);
   let j = 0;
-  for (let k = 0; k < bytes.length; k++) {
-    const b = bytes[k]!;
+  for (let k = from; k < to; k++) {
+    const b = body[k]!;
     if (b === 0x2b /* + */) {
       out[j++] = 0x20;
     } else if (b === 0x25 /* % */) {
-      const hi = hex(bytes[k + 1]);
-      const lo = hex(bytes[k + 2]);
+      const hi = k + 1 < to ? hex(body[k + 1]) : -1;
+      const lo = k + 2 < to ? hex(body[k + 2]) : -1;
       // A `%` not followed by two hex digits stays as it is (WHATWG percent-decode).
       if (hi < 0 || lo < 0) out[j++] = b;
       else {
@@ -54,12 +67,15 @@ function decode(bytes: Buffer): string {
       out[j++] = b;
     }
   }
-  return strict(out.subarray(0, j));
+  return strict(out, 0, j);
 }
 
-function strict(bytes: Uint8Array): string {
+function strict(bytes: Buffer, from: number, to: number): string {
+  // ASCII (most fields: topics, ids, JSON data) needs no UTF-8 validation: latin1 is then exact.
+  const view = bytes.subarray(from, to);
+  if (isAscii(view)) return bytes.toString('latin1', from, to);
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(view);
   } catch {
     throw new HubError('invalid_form', 'the body is not valid UTF-8 after percent-decoding');
   }

@@ -1,5 +1,5 @@
-import { chunkPayload, toChunk } from '../stream/chunk.js';
-import { encodeEvent } from '../stream/encode-event.js';
+import { chunkPayload, textChunk, toChunk } from '../stream/chunk.js';
+import { encodeEvent, eventText } from '../stream/encode-event.js';
 
 /** What a publisher asked for, validated. */
 export interface UpdateInit {
@@ -24,8 +24,17 @@ export interface Update extends UpdateInit {
 }
 
 export function createUpdate(init: UpdateInit): Update {
-  const chunk = toChunk(encodeEvent(init));
-  return { ...init, frame: chunkPayload(chunk), chunk };
+  const { chunk, payloadAt } = textChunk(eventText(init));
+  return {
+    topics: init.topics,
+    data: init.data,
+    private: init.private,
+    id: init.id,
+    type: init.type,
+    retry: init.retry,
+    frame: chunk.subarray(payloadAt, chunk.length - 2),
+    chunk,
+  };
 }
 
 /** The JSON shape stores keep (no frame: it is rebuilt on load). */

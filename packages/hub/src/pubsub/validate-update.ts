@@ -85,6 +85,21 @@ function checkTopic(topic: string, limits: PublishLimits, hubUrl: string): void 
  * Percent-encoded unreserved characters are decoded first, so `%6Dercure` is no way around it.
  */
 export function isReserved(topic: string, hubUrl: string): boolean {
+  // High-rate publishers use few topics, and parsing a URL was a visible share of a publish:
+  // answers are remembered per (hub URL, topic), in a bounded map emptied when full.
+  const key = `${hubUrl} ${topic}`;
+  const known = reservedCache.get(key);
+  if (known !== undefined) return known;
+  const reserved = reservedPath(topic, hubUrl);
+  if (reservedCache.size >= RESERVED_CACHE_SIZE) reservedCache.clear();
+  reservedCache.set(key, reserved);
+  return reserved;
+}
+
+const RESERVED_CACHE_SIZE = 4096;
+const reservedCache = new Map<string, boolean>();
+
+function reservedPath(topic: string, hubUrl: string): boolean {
   let path: string;
   try {
     path = new URL(topic, hubUrl).pathname;

@@ -15,3 +15,18 @@ export function toChunk(payload: Buffer): Buffer {
 export function chunkPayload(chunk: Buffer): Buffer {
   return chunk.subarray(chunk.indexOf(CRLF) + 2, chunk.length - 2);
 }
+
+/**
+ * Encodes `text` as UTF-8 straight into one chunk (no intermediate buffer, no concatenation).
+ * Returns the chunk and the offset of its payload.
+ */
+export function textChunk(text: string): { chunk: Buffer; payloadAt: number } {
+  const size = Buffer.byteLength(text, 'utf8');
+  const head = `${size.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(head.length + size + 2);
+  chunk.write(head, 0, 'latin1');
+  chunk.write(text, head.length, 'utf8');
+  chunk[chunk.length - 2] = 0x0d;
+  chunk[chunk.length - 1] = 0x0a;
+  return { chunk, payloadAt: head.length };
+}

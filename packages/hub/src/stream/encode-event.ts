@@ -8,6 +8,7 @@
  * - One space after each colon: the parser strips exactly one.
  */
 const LINE_BREAK = /\r\n|\r|\n/;
+const HAS_LINE_BREAK = /[\r\n]/;
 
 export interface EventFields {
   readonly id?: string | undefined;
@@ -21,6 +22,11 @@ export function assertFieldValue(name: string, value: string): void {
 }
 
 export function encodeEvent(e: EventFields): Buffer {
+  return Buffer.from(eventText(e), 'utf8');
+}
+
+/** The event as text: what encodeEvent encodes, for callers that write it into a buffer of their own. */
+export function eventText(e: EventFields): string {
   let out = '';
   if (e.type !== undefined && e.type !== '') {
     assertFieldValue('event', e.type);
@@ -32,9 +38,10 @@ export function encodeEvent(e: EventFields): Buffer {
     out += `id: ${e.id}\n`;
   }
   // An empty data buffer fires nothing (9.2.6 dispatch step 2), so even empty data gets one line.
+  // Most data is one line: no split, no array.
+  if (!HAS_LINE_BREAK.test(e.data)) return `${out}data: ${e.data}\n\n`;
   for (const line of e.data.split(LINE_BREAK)) out += `data: ${line}\n`;
-  out += '\n';
-  return Buffer.from(out, 'utf8');
+  return `${out}\n`;
 }
 
 /** A comment line: ignored by parsers, keeps proxies from closing an idle stream. */
