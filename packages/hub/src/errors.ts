@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   invalid_selector: { status: 400, title: 'A selector is malformed, too long or too costly' },
   unknown_match_parameter: { status: 400, title: 'Unknown match* query parameter' },
   invalid_last_event_id: { status: 400, title: 'Last-Event-ID is too long or malformed' },
+  invalid_max_rate: {
+    status: 400,
+    title: 'maxRate must be one decimal number from 0.1 to 1000 events per second',
+  },
   header_too_large: { status: 431, title: 'Request headers are too large' },
   http_version_not_supported: { status: 505, title: 'Only HTTP/1.1 and HTTP/1.0 are spoken' },
   duplicate_id: { status: 409, title: 'An update with this id is already in history' },

@@ -7,7 +7,7 @@ import type { ReplayGate } from './http/replay-gate.js';
 import type { Limits } from './limits.js';
 import type { Broker } from './pubsub/broker.js';
 import type { Engine } from './pubsub/engine.js';
-import type { SelectorLimits } from './pubsub/selector.js';
+import type { Selector, SelectorLimits } from './pubsub/selector.js';
 import type { SubscriptionInfo } from './pubsub/subscription-info.js';
 import type { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 
@@ -29,6 +29,8 @@ export interface HubContext {
   readonly limits: Readonly<Limits>;
   readonly hubUrl: string;
   readonly selectorLimits: SelectorLimits;
+  /** Topics conflated for everyone (HubOptions.conflate), compiled. */
+  readonly conflate: { readonly selectors: readonly Selector[]; readonly maxRate: number } | undefined;
   readonly cors: CorsPolicy;
   readonly publishOrigins: CorsPolicy;
   /** Anonymous and cookie-authenticated publishers (limits.publishRatePerSecond). */

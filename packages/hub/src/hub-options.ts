@@ -36,6 +36,12 @@ export interface HubOptions {
   retryMs?: number;
   /** Active Subscriptions: subscription events and the JSON listing. Default true. */
   subscriptions?: boolean;
+  /**
+   * Topics conflated for everyone, by URL pattern (or `*`): a subscriber delivered an update on one
+   * of them gets at most `maxRate` events per second from then on, the latest per topic
+   * (pubsub/conflation.ts). A subscriber that asked for its own `maxRate` keeps it. Default: none.
+   */
+  conflate?: { topics: readonly string[]; maxRate: number };
   /** Limits; see limits.ts for names and defaults. */
   limits?: Partial<Limits>;
   /** Use the first X-Forwarded-For address as the client key (only behind a trusted proxy). Default false. */

@@ -30,6 +30,8 @@ import type { HubContext } from './hub-context.js';
 import type { HubOptions } from './hub-options.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { Broker } from './pubsub/broker.js';
+import { compileSelector } from './pubsub/compile-selector.js';
+import { MAX_RATE, MIN_RATE } from './pubsub/conflation.js';
 import type { Engine } from './pubsub/engine.js';
 import { LocalEngine } from './pubsub/local-engine.js';
 import {
@@ -38,6 +40,7 @@ import {
   LocalSubscriptions,
 } from './pubsub/local-subscriptions.js';
 import { publishUnique } from './pubsub/publish-unique.js';
+import type { SelectorLimits } from './pubsub/selector.js';
 import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { createUpdate, type Update } from './pubsub/update.js';
@@ -128,6 +131,12 @@ export class Hub {
         maxSelectorVariableParts: limits.maxSelectorVariableParts,
         hubUrl,
       },
+      conflate: conflatePolicy(options.conflate, {
+        maxSelectorLength: limits.maxSelectorLength,
+        maxSelectorProgramSize: limits.maxSelectorProgramSize,
+        maxSelectorVariableParts: limits.maxSelectorVariableParts,
+        hubUrl,
+      }),
       cors: new CorsPolicy(corsOrigins, this.logger),
       publishOrigins: new CorsPolicy(options.publishOrigins ?? corsOrigins),
       publishLimiter: new RateLimiter(limits.publishRatePerSecond, limits.publishBurst, now),
@@ -492,6 +501,18 @@ function methodNotAllowed(allow: string) {
 function plain(res: ServerResponse, status: number, body: string): void {
   writeHead(res, status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(body);
+}
+
+/** HubOptions.conflate, compiled: URL patterns (relative to the hub URL) and a rate in range. */
+function conflatePolicy(option: HubOptions['conflate'], limits: SelectorLimits): HubContext['conflate'] {
+  if (option === undefined || option.topics.length === 0) return undefined;
+  if (!(option.maxRate >= MIN_RATE && option.maxRate <= MAX_RATE)) {
+    throw new RangeError(`conflate.maxRate must be from ${MIN_RATE} to ${MAX_RATE} events per second`);
+  }
+  return {
+    selectors: option.topics.map((t) => compileSelector('URLPattern', t, limits)),
+    maxRate: option.maxRate,
+  };
 }
 
 /** Creates a hub (not yet listening). */

@@ -104,6 +104,18 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'max-body', kind: 'number', default: '4194304', help: 'largest publish body in bytes (413)' },
   {
+    name: 'conflate-topics',
+    kind: 'list',
+    default: '',
+    help: 'URL patterns of topics conflated for everyone: their subscribers get at most --conflate-rate events/s, the latest per topic',
+  },
+  {
+    name: 'conflate-rate',
+    kind: 'number',
+    default: '10',
+    help: 'events per second for subscribers of --conflate-topics (0.1 to 1000)',
+  },
+  {
     name: 'max-batch-updates',
     kind: 'number',
     default: '1000',

@@ -46,6 +46,9 @@ export async function serve(
     ...(flags['jwt-issuer'] !== undefined && { jwtIssuer: String(flags['jwt-issuer']) }),
     ...(flags['jwt-audience'] !== undefined && { jwtAudience: String(flags['jwt-audience']) }),
     tokenCacheSize: num(flags['token-cache-size']),
+    ...(list(flags['conflate-topics']).length > 0 && {
+      conflate: { topics: list(flags['conflate-topics']), maxRate: num(flags['conflate-rate']) },
+    }),
     anonymous: flags.anonymous === true || subscriberKeys.length === 0,
     ...(flags['debug-ui'] !== undefined && { debugUi: flags['debug-ui'] === true }),
     // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's

@@ -7,9 +7,11 @@ import { payloadFor } from '../auth/payload-for.js';
 import type { Principal } from '../auth/principal.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
+import { MAX_RATE, MIN_RATE, RateGroups } from '../pubsub/conflation.js';
 import type { Selector } from '../pubsub/selector.js';
-import { Subscriber, type SubscriberHost } from '../pubsub/subscriber.js';
+import { type ConflatePolicy, Subscriber, type SubscriberHost } from '../pubsub/subscriber.js';
 import { type SubscriptionInfo, subscriptionInfo } from '../pubsub/subscription-info.js';
+import type { Update } from '../pubsub/update.js';
 import type { HistoryFilter, HistoryRead } from '../store/store.js';
 import { encodeRetry } from '../stream/encode-event.js';
 import { Heartbeats } from '../stream/heartbeats.js';
@@ -37,6 +39,8 @@ const REPLAY_WRITE_BYTES = 64 * 1024;
 
 interface Admission {
   readonly selectors: readonly Selector[];
+  /** `maxRate` (events per second), when the subscriber asked for one. */
+  readonly maxRate: number | undefined;
   readonly lastEventId: string | undefined;
   readonly principal: Principal | undefined;
   readonly key: string;
@@ -149,6 +153,7 @@ async function admit(
   const { limits } = ctx;
   const requests = selectorRequests(params.pairs, limits.maxSelectorsPerSubscribe);
   const lastEventId = requestedLastEventId(req, params, limits.maxLastEventIdLength);
+  const maxRate = requestedMaxRate(params.pairs);
 
   const principal = await ctx.authenticator.authenticate(req, url, 'subscriber');
   const headers = ctx.subscriberTokensIgnored ? ignoredTokenHeaders(ctx, req, url, 'subscriber') : {};
@@ -176,7 +181,16 @@ async function admit(
   checkPatterns(ctx, requests);
   const selectors = shared(ctx).intern(compileSelectors(requests, ctx.selectorLimits));
   const target = redactUrl(req.url ?? '');
-  return { selectors, lastEventId, principal, key, target, headers, release: ctx.broker.reserve(key) };
+  return {
+    selectors,
+    maxRate,
+    lastEventId,
+    principal,
+    key,
+    target,
+    headers,
+    release: ctx.broker.reserve(key),
+  };
 }
 
 /**
@@ -257,6 +271,9 @@ async function register(
     principal,
     stream,
     host: shared(ctx),
+    conflation:
+      admission.maxRate === undefined ? undefined : shared(ctx).rates.conflation(admission.maxRate, stream),
+    conflate: shared(ctx).conflate,
   });
   if (lastEventId !== undefined) sub.hold(limits.maxQueueEvents);
   // Hub.close() may have ended every stream while this request was being authenticated.
@@ -345,10 +362,21 @@ class Shared implements SubscriberHost {
   readonly #ctx: HubContext;
   readonly options: SseStreamOptions;
   readonly #lists = new Map<string, readonly Selector[]>();
+  /** Maximum rates (pubsub/conflation.ts): the subscribers of one rate share one timer. */
+  readonly rates: RateGroups;
+  readonly conflate: ConflatePolicy | undefined;
 
   constructor(ctx: HubContext) {
     this.#ctx = ctx;
     const { limits } = ctx;
+    this.rates = new RateGroups(limits.maxQueueEvents);
+    const policy = ctx.conflate;
+    if (policy !== undefined && policy.selectors.length > 0) {
+      this.conflate = {
+        covers: (u) => policy.selectors.some((s) => s.matches(u.topics[0]!)),
+        start: (stream) => this.rates.conflation(policy.maxRate, stream),
+      };
+    }
     this.options = {
       heartbeats: ctx.heartbeatMs > 0 ? new Heartbeats(ctx.heartbeatMs) : undefined,
       maxQueueBytes: limits.maxQueueBytes,
@@ -482,6 +510,9 @@ async function replayHistory(
     if (!sub.stream.write(bytes)) return false;
     return writable(ctx, sub, turn);
   };
+  // A conflated subscriber (maximum rate) is replayed the latest update of each topic only, in
+  // history order, at the end (pubsub/conflation.ts: never an older value after a newer one).
+  const latest = sub.conflated ? new Map<string, Update>() : undefined;
   for (;;) {
     let last: string | undefined;
     for (const u of page.updates) {
@@ -489,6 +520,13 @@ async function replayHistory(
       if (budget-- <= 0) break;
       // Replay applies the same rules as live: routing, and private only with a grant.
       if (!sub.wants(u) || !sub.canRead(u)) continue;
+      if (latest !== undefined) {
+        // Superseded ones count as replayed: a held live copy of one must not follow its successor.
+        sent.add(u.id);
+        latest.delete(u.topics[0]!);
+        latest.set(u.topics[0]!, u);
+        continue;
+      }
       batch.push(u.chunk);
       batchBytes += u.chunk.length;
       sent.add(u.id);
@@ -506,6 +544,15 @@ async function replayHistory(
       sub.stream.close('error');
       return undefined;
     }
+  }
+  if (latest !== undefined) {
+    for (const u of latest.values()) {
+      batch.push(u.chunk);
+      batchBytes += u.chunk.length;
+      ctx.metrics.replayedEvents++;
+      if (batchBytes >= REPLAY_WRITE_BYTES && !(await flush())) return undefined;
+    }
+    if (!(await flush())) return undefined;
   }
   return sent;
 }
@@ -536,6 +583,26 @@ function requestedLastEventId(
     throw new HubError('invalid_last_event_id', `Last-Event-ID longer than ${maxLength}`);
   }
   return value;
+}
+
+/**
+ * `maxRate` (a Tidings extension, docs/mercure.md "Maximum rate"): at most this many events per
+ * second, a decimal number from MIN_RATE to MAX_RATE; anything else is 400 invalid_max_rate.
+ */
+function requestedMaxRate(pairs: SubscribeParams['pairs']): number | undefined {
+  // The query and a QUERY body together (Mercure "Subscription": one union of parameters).
+  const values = pairs.filter(([name]) => name === 'maxRate').map(([, value]) => value);
+  if (values.length === 0) return undefined;
+  if (values.length > 1) throw new HubError('invalid_max_rate', 'maxRate given more than once');
+  const text = values[0]!;
+  if (!/^[0-9]{1,7}(\.[0-9]{1,6})?$/.test(text)) {
+    throw new HubError('invalid_max_rate', 'maxRate must be a decimal number of events per second');
+  }
+  const rate = Number(text);
+  if (rate < MIN_RATE || rate > MAX_RATE) {
+    throw new HubError('invalid_max_rate', `maxRate must be from ${MIN_RATE} to ${MAX_RATE}`);
+  }
+  return rate;
 }
 
 function retryAfter(): string {

@@ -1,6 +1,7 @@
 import { grants, type Principal } from '../auth/principal.js';
 import type { CloseReason, SseStream, StreamOwner } from '../stream/sse-stream.js';
 import type { WriteCoalescer } from '../stream/write-coalescer.js';
+import type { Conflation } from './conflation.js';
 import type { Selector } from './selector.js';
 import type { Update } from './update.js';
 
@@ -10,6 +11,17 @@ let forgetReplayed: (sub: Subscriber) => void;
 /** What a subscriber reports its stream's end to: one per hub, shared by every subscriber. */
 export interface SubscriberHost {
   closed(sub: Subscriber, reason: CloseReason): void;
+}
+
+/**
+ * Topics conflated for everyone (HubOptions.conflate): a subscriber that is delivered one of them
+ * is conflated as a whole from then on, at the policy's rate (one that asked for a rate keeps its own).
+ */
+export interface ConflatePolicy {
+  /** True when the update's canonical topic is marked conflated. */
+  covers(update: Update): boolean;
+  /** Starts conflating `stream` at the policy's rate. */
+  start(stream: SseStream): Conflation;
 }
 
 /**
@@ -31,6 +43,9 @@ export class Subscriber implements StreamOwner {
   /** Only while resuming, and for a grace period after: most subscribers never need it. */
   #resume: Resume | null = null;
   readonly #host: SubscriberHost;
+  /** Set when the subscriber asked for a maximum rate, or got a topic conflated for everyone. */
+  #conflation: Conflation | null;
+  readonly #policy: ConflatePolicy | undefined;
 
   constructor(init: {
     id: string;
@@ -39,6 +54,8 @@ export class Subscriber implements StreamOwner {
     principal: Principal | undefined;
     stream: SseStream;
     host: SubscriberHost;
+    conflation?: Conflation | undefined;
+    conflate?: ConflatePolicy | undefined;
   }) {
     this.id = init.id;
     this.clientKey = init.clientKey;
@@ -46,6 +63,8 @@ export class Subscriber implements StreamOwner {
     this.principal = init.principal;
     this.stream = init.stream;
     this.#host = init.host;
+    this.#conflation = init.conflation ?? null;
+    this.#policy = init.conflate;
     init.stream.owner = this;
   }
 
@@ -82,8 +101,21 @@ export class Subscriber implements StreamOwner {
       if (resume.replayed?.has(update.id)) return true;
     }
     if (this.stream.closed) return false;
+    const conflation = this.#conflation ?? this.#conflateFrom(update);
+    if (conflation !== null) return conflation.offer(update);
     coalescer.enqueue(this.stream, update.chunk);
     return true;
+  }
+
+  /** True when this subscriber's updates go through a conflation (maximum rate). */
+  get conflated(): boolean {
+    return this.#conflation !== null;
+  }
+
+  #conflateFrom(update: Update): Conflation | null {
+    if (this.#policy === undefined || !this.#policy.covers(update)) return null;
+    this.#conflation = this.#policy.start(this.stream);
+    return this.#conflation;
   }
 
   /** Starts holding live updates (before history is read). */
@@ -105,6 +137,11 @@ export class Subscriber implements StreamOwner {
     while (resume.heldAt < held.length) {
       const u = held[resume.heldAt++]!;
       if (replayed.has(u.id)) continue;
+      const conflation = this.#conflation ?? this.#conflateFrom(u);
+      if (conflation !== null) {
+        if (!conflation.offer(u)) return;
+        continue;
+      }
       if (!this.stream.write(u.chunk)) return;
       if (this.stream.blocked) await this.stream.whenWritable();
       if (this.stream.closed) return;

@@ -1,0 +1,149 @@
+import type { SseStream } from '../stream/sse-stream.js';
+import type { Update } from './update.js';
+
+/** Bounds of the `maxRate` query parameter, in events per second (400 invalid_max_rate outside). */
+export const MIN_RATE = 0.1;
+export const MAX_RATE = 1000;
+
+/** Milliseconds between two deliveries to a subscriber limited to `rate` events per second. */
+export function rateInterval(rate: number): number {
+  return Math.max(1, Math.round(1000 / rate));
+}
+
+/**
+ * One subscriber's conflation (docs/mercure.md, "Maximum rate"): updates wait here, at most one
+ * per topic (the latest: a newer update on a topic replaces the waiting one), and one is written
+ * per tick of the subscriber's rate group, so the subscriber gets at most one event per interval
+ * and the current value of each topic, never a backlog.
+ *
+ * Order: waiting updates are kept in the order their latest update arrived (a replaced entry
+ * moves to the end), and the oldest is written first. Every update written is therefore newer
+ * than every one written before it: the stream is a subsequence of history, in history order,
+ * and each update left out was superseded by a later one on its topic. A client resuming with the
+ * last id it received thus gets, from history, only updates newer than everything it has, and
+ * the latest value of every topic it missed: never an older value after a newer one.
+ *
+ * Conflation key: the canonical topic (the first one of an update). Bounded: more waiting topics
+ * than `maxEvents` ends the stream as a slow consumer, like a full queue.
+ */
+export class Conflation {
+  readonly group: RateGroup;
+  readonly #stream: SseStream;
+  readonly #maxEvents: number;
+  readonly #waiting = new Map<string, Update>();
+  /** In the group's list of conflations with something waiting. */
+  scheduled = false;
+
+  constructor(group: RateGroup, stream: SseStream, maxEvents: number) {
+    this.group = group;
+    this.#stream = stream;
+    this.#maxEvents = maxEvents;
+  }
+
+  /** Keeps `update` as its topic's latest; false once the stream is gone. */
+  offer(update: Update): boolean {
+    if (this.#stream.closed) return false;
+    const topic = update.topics[0]!;
+    if (!this.#waiting.delete(topic) && this.#waiting.size >= this.#maxEvents) {
+      this.#stream.close('slow_consumer');
+      return false;
+    }
+    this.#waiting.set(topic, update);
+    if (!this.scheduled) this.group.schedule(this);
+    return true;
+  }
+
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  /**
+   * Called by the group on a tick: writes the oldest waiting update (its chunk, the bytes every
+   * other subscriber of that update is written too). A stream whose socket is not draining is
+   * skipped: its entries keep being replaced meanwhile. True while something is still waiting.
+   */
+  tick(): boolean {
+    const stream = this.#stream;
+    if (stream.closed) {
+      this.#waiting.clear();
+      return false;
+    }
+    if (stream.blocked) return this.#waiting.size > 0;
+    for (const [topic, update] of this.#waiting) {
+      this.#waiting.delete(topic);
+      stream.write(update.chunk);
+      break;
+    }
+    return this.#waiting.size > 0;
+  }
+}
+
+/**
+ * The subscribers limited to one rate share one timer, so they are written on the same ticks (and
+ * the same bytes: one update's chunk). The timer runs only while some conflation has something
+ * waiting, and a conflation is written at most once per tick, so two writes to one subscriber are
+ * always at least one interval apart.
+ */
+export class RateGroup {
+  readonly intervalMs: number;
+  #due: Conflation[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(intervalMs: number) {
+    this.intervalMs = intervalMs;
+  }
+
+  schedule(c: Conflation): void {
+    c.scheduled = true;
+    this.#due.push(c);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#tick(), this.intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  #tick(): void {
+    const due = this.#due;
+    this.#due = [];
+    for (const c of due) {
+      if (c.tick()) this.#due.push(c);
+      else c.scheduled = false;
+    }
+    if (this.#due.length === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  get idle(): boolean {
+    return this.#timer === undefined;
+  }
+}
+
+/**
+ * Every rate group of a hub, by interval. Groups are kept (an idle one is a map entry, its timer
+ * stopped): at most one per whole millisecond of interval between MIN_RATE and MAX_RATE.
+ */
+export class RateGroups {
+  readonly #groups = new Map<number, RateGroup>();
+  readonly #maxEvents: number;
+
+  constructor(maxEvents: number) {
+    this.#maxEvents = maxEvents;
+  }
+
+  /** A conflation at `rate` events per second for `stream`. */
+  conflation(rate: number, stream: SseStream): Conflation {
+    const interval = rateInterval(rate);
+    let group = this.#groups.get(interval);
+    if (group === undefined) {
+      group = new RateGroup(interval);
+      this.#groups.set(interval, group);
+    }
+    return new Conflation(group, stream, this.#maxEvents);
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { answerOf, assertProblem } from './support/expect-problem.js';
+import { formBody, type HubFixture, startHub } from './support/hub-fixture.js';
+import { SseReader } from './support/sse-reader.js';
+
+/**
+ * Maximum rate with conflation (docs/mercure.md "Maximum rate", pubsub/conflation.ts): a
+ * subscriber asking `maxRate=R` gets at most R events per second (plus one), each topic's latest
+ * value, its stream a subsequence of history in history order, so a resume never yields an older
+ * value after a newer one. Timing is only ever checked one-sided (a slow machine sends fewer).
+ */
+
+const BATCH = 'application/vnd.tidings.batch';
+const A = 'https://example.com/prices/a';
+const B = 'https://example.com/prices/b';
+const C = 'https://example.com/chat/c';
+
+let fx: HubFixture;
+
+before(async () => {
+  fx = await startHub({ conflate: { topics: ['https://example.com/prices/*'], maxRate: 4 } });
+});
+
+after(() => fx.close());
+
+/** Publishes `n` rounds of A then B in one batch (data: topic letter and round), ids `<prefix>-<i>`. */
+async function publishRounds(prefix: string, from: number, n: number): Promise<string[]> {
+  const lines: string[] = [];
+  for (let i = from; i < from + n; i++) {
+    lines.push(formBody({ topic: A, data: `a${i}`, id: `${prefix}-a${i}` }));
+    lines.push(formBody({ topic: B, data: `b${i}`, id: `${prefix}-b${i}` }));
+  }
+  const res = await fetch(fx.url, {
+    method: 'POST',
+    headers: { 'Content-Type': BATCH },
+    body: lines.join('\n'),
+  });
+  assert.equal(res.status, 200, `batch stored: ${await res.clone().text()}`);
+  return ((await res.json()) as { updates: { id: string }[] }).updates.map((u) => u.id);
+}
+
+/** Per topic, the round numbers received must strictly increase (never an older value after a newer one). */
+function assertNewerOnly(data: string[], what: string): void {
+  const lastRound = new Map<string, number>();
+  for (const d of data) {
+    const topic = d[0]!;
+    const round = Number(d.slice(1));
+    const prev = lastRound.get(topic) ?? -1;
+    assert.ok(round > prev, `${what}: ${d} after round ${prev} of ${topic} (${data.join(' ')})`);
+    lastRound.set(topic, round);
+  }
+}
+
+async function waitForData(reader: SseReader, data: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!reader.events.some((e) => e.data === data)) {
+    assert.ok(
+      Date.now() < deadline,
+      `no ${data} within ${timeoutMs} ms: ${reader.events.map((e) => e.data)}`,
+    );
+    await reader.waitFor(reader.events.length + 1, deadline - Date.now()).catch(() => undefined);
+  }
+}
+
+describe('maxRate', () => {
+  it('sends at most R events per second, the latest per topic, in history order', async () => {
+    const reader = await SseReader.open(
+      `${fx.url}?match=${encodeURIComponent(A)}&match=${encodeURIComponent(B)}&maxRate=10`,
+    );
+    const arrivals: number[] = [];
+    const seen = reader.events.length;
+    const timer = setInterval(() => {
+      while (arrivals.length < reader.events.length - seen) arrivals.push(performance.now());
+    }, 1);
+    await publishRounds('r1', 0, 200);
+    await publishRounds('r1', 200, 200);
+    await waitForData(reader, 'a399');
+    await waitForData(reader, 'b399');
+    clearInterval(timer);
+    const data = reader.events.map((e) => e.data);
+    reader.close();
+    assert.ok(data.length < 40, `conflated: ${data.length} events for 800 updates`);
+    assertNewerOnly(data, 'live');
+    const spanS = (arrivals.at(-1)! - arrivals[0]!) / 1000;
+    assert.ok(
+      data.length <= Math.floor(spanS * 10) + 2,
+      `${data.length} events in ${spanS.toFixed(2)} s is above 10/s plus one`,
+    );
+  });
+
+  it('a resume gets only newer values than it has, the latest per topic', async () => {
+    const q = `match=${encodeURIComponent(A)}&match=${encodeURIComponent(B)}&maxRate=5`;
+    const first = await SseReader.open(`${fx.url}?${q}`);
+    await publishRounds('r2', 0, 50);
+    await first.waitFor(2);
+    first.close();
+    const had = first.events.map((e) => e.data);
+    const lastId = first.events.at(-1)!.id!;
+    await publishRounds('r2', 50, 50);
+    const resumed = await SseReader.open(`${fx.url}?${q}`, { 'Last-Event-ID': lastId });
+    await waitForData(resumed, 'a99');
+    await waitForData(resumed, 'b99');
+    const got = resumed.events.map((e) => e.data);
+    resumed.close();
+    assertNewerOnly([...had, ...got], 'across the resume');
+    assert.ok(got.length <= 4, `the replay is conflated to the latest per topic: ${got.join(' ')}`);
+  });
+
+  it('refuses bad values with 400 invalid_max_rate', async () => {
+    for (const bad of ['0', '-1', 'abc', '1e3', '2000', '', '0.01', '5&maxRate=6', ' 5', 'Infinity']) {
+      const res = await fetch(`${fx.url}?match=${encodeURIComponent(A)}&maxRate=${bad}`);
+      const answer = await answerOf(res);
+      assertProblem(answer, 'invalid_max_rate');
+    }
+  });
+});
+
+describe('topics conflated for everyone (HubOptions.conflate)', () => {
+  it('a subscriber that asked for no rate is conflated on those topics; others flow in full', async () => {
+    const chat = await SseReader.open(`${fx.url}?match=${encodeURIComponent(C)}`);
+    const prices = await SseReader.open(`${fx.url}?match=${encodeURIComponent(A)}`);
+    const lines = Array.from({ length: 100 }, (_, i) => formBody({ topic: C, data: `c${i}` }));
+    const res = await fetch(fx.url, {
+      method: 'POST',
+      headers: { 'Content-Type': BATCH },
+      body: lines.join('\n'),
+    });
+    assert.equal(res.status, 200, 'chat stored');
+    await publishRounds('r3', 0, 100);
+    await chat.waitFor(100);
+    await waitForData(prices, 'a99');
+    assert.deepEqual(
+      chat.events.map((e) => e.data),
+      lines.map((_, i) => `c${i}`),
+      'a topic that is not conflated is delivered in full',
+    );
+    assert.ok(prices.events.length < 10, `conflated at 4/s: ${prices.events.map((e) => e.data)}`);
+    assertNewerOnly(
+      prices.events.map((e) => e.data),
+      'conflated for everyone',
+    );
+    chat.close();
+    prices.close();
+  });
+});
