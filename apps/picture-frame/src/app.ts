@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createEngine, createHub, type Hub } from '@tidings/hub';
 import { recoverCurrentPicture } from './current-picture.js';
+import { type EmojiDemo, type EmojiDemoOptions, startEmojiDemo } from './emoji/emoji-demo.js';
 import type { FrameLogger } from './frame-hub.js';
 import { jsonLogger } from './frame-hub.js';
 import type { ImageProvider } from './providers/provider.js';
@@ -24,6 +25,8 @@ export interface StartOptions {
   readonly maxKeywordLength?: number;
   readonly log?: FrameLogger;
   readonly viewersCoalesceMs?: number;
+  /** The emojitracker demo at /emoji (src/emoji/): its feeder's options, or false for none. Default on. */
+  readonly emoji?: Omit<EmojiDemoOptions, 'log'> | false;
 }
 
 export interface RunningFrame {
@@ -34,6 +37,8 @@ export interface RunningFrame {
   readonly url: string;
   /** True when history survives a restart (the embedded store). */
   readonly durable: boolean;
+  /** The emojitracker demo, unless turned off. */
+  readonly emoji: EmojiDemo | undefined;
   close(): Promise<void>;
 }
 
@@ -64,14 +69,19 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
     // ...but only the frame publishes: a key nobody knows closes the hub's HTTP publish route,
     // so pictures (and their URLs) can only come from a provider through POST /search.
     publisherKeys: [randomBytes(32).toString('base64url')],
-    fallback: frame.handle,
+    // /emoji first (its own paths only), everything else is the frame's.
+    fallback: (req, res) => {
+      if (emoji?.handle(req, res) !== true) frame.handle(req, res);
+    },
   });
   frame.attach(hub);
+  const emoji = o.emoji === false ? undefined : startEmojiDemo(hub, { ...o.emoji, log });
   let address: { port: number };
   try {
     address = await hub.listen(o.port, o.host ?? '127.0.0.1');
   } catch (err) {
     frame.close();
+    emoji?.close();
     await hub.close().catch(() => {});
     throw err;
   }
@@ -83,8 +93,10 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
     port: address.port,
     url: `http://${shownHost}:${address.port}/`,
     durable: engine !== undefined,
+    emoji,
     async close() {
       frame.close();
+      emoji?.close();
       await hub.close();
     },
   };

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type RunningFrame, startPictureFrame } from '../src/app.js';
+import { packageRoot } from '../src/package-root.js';
+import { createProvider } from '../src/providers/create-provider.js';
+import { CHROMIUM } from './helpers/chromium.js';
+
+/**
+ * The emojitracker demo (src/emoji/, public/emoji/) in Chromium, against the app as `npm start`
+ * runs it (in process here, so the test can stop the feeder): counts rise, a page opened later
+ * converges to the server's totals, and a page asking for 5 updates per second gets no more.
+ */
+
+const T = 40_000;
+const quiet = { info() {}, warn() {}, error() {} };
+
+interface PageState {
+  counts: number[];
+  updates: number;
+  arrivals: number[];
+  detailUpdates: number;
+  error: string | null;
+}
+
+const stateOf = (page: Page) =>
+  page.evaluate(() => (window as unknown as { emojiState: PageState }).emojiState);
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + (b ?? 0), 0);
+
+async function open(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset['connection'] === 'live', undefined, { timeout: T });
+  return page;
+}
+
+describe('emoji tracker in Chromium', { timeout: 180_000 }, () => {
+  let browser: Browser;
+  let app: RunningFrame;
+
+  before(async () => {
+    browser = await chromium.launch(CHROMIUM);
+    app = await startPictureFrame({
+      port: 0,
+      provider: createProvider({ provider: 'catalogue' }, packageRoot()),
+      log: quiet,
+      emoji: { ratePerSecond: 2000 },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('counts rise, a slow page gets at most its rate, and a late page converges to the server totals', async () => {
+    const base = app.url.replace(/\/$/, '');
+    const full = await open(browser, `${base}/emoji`);
+    const first = sum((await stateOf(full)).counts);
+    await full.waitForFunction(
+      (before) => {
+        const s = (window as unknown as { emojiState: PageState }).emojiState;
+        return s.updates >= 10 && s.counts.reduce((a, b) => a + (b ?? 0), 0) > before;
+      },
+      first,
+      { timeout: T },
+    );
+    // A cell lit up and shows its count.
+    const shown = await full.evaluate(() =>
+      [...document.querySelectorAll('.cell .n')].map((n) => Number(n.textContent)).reduce((a, b) => a + b, 0),
+    );
+    assert.ok(shown > first, `the grid shows rising counts (${shown} > ${first})`);
+
+    // Counted from the page's time origin, before it even subscribed: the hub cannot have sent
+    // more than 5 per second since then (one-sided: a slow machine only makes it fewer). Events
+    // arrive in bursts when the page is busy, so the span is never taken between two of them.
+    const slow = await open(browser, `${base}/emoji/?rate=5`);
+    await slow.waitForFunction(
+      () => (window as unknown as { emojiState: PageState }).emojiState.updates >= 25,
+      undefined,
+      { timeout: T },
+    );
+    const s = await stateOf(slow);
+    const spanS = s.arrivals.at(-1)! / 1000;
+    assert.ok(
+      s.updates <= Math.floor(spanS * 5) + 1,
+      `${s.updates} updates in the page's first ${spanS.toFixed(2)} s is more than 5 per second plus one`,
+    );
+
+    // The detail view gets its emoji's updates.
+    // A DOM click: Playwright's pointer click waits for a stable frame, and the grid redraws at 60 Hz.
+    await full.evaluate(() => document.querySelector<HTMLButtonElement>('.cell')!.click());
+    await full.waitForFunction(
+      () => (window as unknown as { emojiState: PageState }).emojiState.detailUpdates > 0,
+      undefined,
+      { timeout: T },
+    );
+
+    // Stop the feeder: the last ticks publish the final totals, which every page must reach.
+    app.emoji!.tracker.pauseFeeder();
+    const late = await open(browser, `${base}/emoji`);
+    const server = async () =>
+      ((await (await fetch(`${base}/emoji/api/totals`)).json()) as { counts: number[] }).counts;
+    let expected = await server();
+    // One more tick may still carry counts from before the pause: wait until they are still.
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await server();
+      if (sum(now) === sum(expected)) break;
+      expected = now;
+    }
+    assert.ok(sum(expected) > 0, 'the server counted something');
+    for (const page of [full, slow, late]) {
+      await page.waitForFunction(
+        (want) =>
+          JSON.stringify((window as unknown as { emojiState: PageState }).emojiState.counts) ===
+          JSON.stringify(want),
+        expected,
+        { timeout: T },
+      );
+      assert.equal((await stateOf(page)).error, null, 'no page error');
+    }
+  });
+});
