@@ -23,9 +23,15 @@ import { renderChart } from './lib/chart.mjs';
 import { printReport } from './lib/report.mjs';
 import { naive } from './targets/naive.mjs';
 import { nchan } from './targets/nchan.mjs';
-import { tidings } from './targets/tidings.mjs';
+import { tidings, tidingsLmdbToken, tidingsMemoryToken } from './targets/tidings.mjs';
 
-const TARGETS = { tidings, nchan, naive };
+const TARGETS = {
+  tidings,
+  nchan,
+  naive,
+  'tidings-memory-token': tidingsMemoryToken,
+  'tidings-lmdb-token': tidingsLmdbToken,
+};
 const HOST = '127.0.0.1';
 const TOPIC = 'https://example.com/bench/fanout';
 const LOADGEN = fileURLToPath(new URL('./loadgen/loadgen.mjs', import.meta.url));
@@ -43,6 +49,10 @@ const HELP = `npm run bench -- [options]
   --read-nap-ms MS     the load generator's reading thread sleeps MS per event-loop turn in the
                        unthrottled phase so each read carries more events (default 1; 0: read at once)
   --phases max,rate    which publish phases to run
+  --max-rate R         Tidings subscribers ask for maxRate=R (conflation: fewer deliveries than
+                       publishes by design; 'lost' then counts what was conflated away)
+  --publish-path       the publish-path run: nchan, tidings-memory-token, tidings-lmdb-token with
+                       one subscriber, unthrottled, 64 in flight (out: publish)
   --no-build           do not run npx tsc -b before the Tidings runs
   --out NAME           results file name in bench/results/ (default quick or full)`;
 
@@ -84,10 +94,19 @@ function parseArgs(argv) {
     else if (a === '--repeat') o.repeat = Math.max(1, Number(v()));
     else if (a === '--read-nap-ms') o.readNapMs = Number(v());
     else if (a === '--no-build') o.build = false;
-    else if (a === '--out') o.out = v().replace(/[^\w.-]/g, '_');
+    else if (a === '--max-rate') o.maxRate = Number(v());
+    else if (a === '--publish-path') {
+      o.targets = ['nchan', 'tidings-memory-token', 'tidings-lmdb-token'];
+      o.ns = [1];
+      o.idle = [];
+      o.phases = ['max'];
+      o.window = 64;
+      o.out = 'publish';
+    } else if (a === '--out') o.out = v().replace(/[^\w.-]/g, '_');
     else throw new Error(`unknown option ${a}\n${HELP}`);
   }
   for (const t of o.targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}`);
+  if (o.maxRate !== undefined) process.env.BENCH_MAX_RATE = String(o.maxRate);
   for (const p of o.phases) if (p !== 'max' && p !== 'rate') throw new Error(`unknown phase ${p}`);
   return o;
 }

@@ -100,3 +100,17 @@ export function ksoftirqdPid(cpu) {
   }
   return null;
 }
+
+/** Bytes the process tree passed to write(2)/send(2) and friends (`wchar` of /proc/<pid>/io): socket writes included. */
+export function bytesWritten(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'latin1'));
+      if (m) total += Number(m[1]);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return total;
+}

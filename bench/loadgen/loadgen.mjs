@@ -9,7 +9,15 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { busyShare, cpuSeconds, cpuTimes, ksoftirqdPid, processTree, rssBytes } from '../lib/proc.mjs';
+import {
+  busyShare,
+  bytesWritten,
+  cpuSeconds,
+  cpuTimes,
+  ksoftirqdPid,
+  processTree,
+  rssBytes,
+} from '../lib/proc.mjs';
 import { nowMs } from './clock.mjs';
 import { Subscribers } from './subscribers.mjs';
 
@@ -125,6 +133,7 @@ async function runPhase(phase) {
   const softirq0 = cpuSeconds(softirqd);
   const cpu0 = cpuSeconds(tree);
   const sys0 = cpuSeconds(tree, 'system');
+  const written0 = bytesWritten(tree);
   const t0 = nowMs();
 
   const r = await rpc('run', { phase, n });
@@ -138,6 +147,7 @@ async function runPhase(phase) {
   const softirq1 = cpuSeconds(softirqd);
   const cpu1 = cpuSeconds(tree);
   const sys1 = cpuSeconds(tree, 'system');
+  const written1 = bytesWritten(tree);
   const lg = process.cpuUsage(lg0);
   subs.finishPhase(r.last);
 
@@ -171,6 +181,8 @@ async function runPhase(phase) {
     serverCpuSeconds: serverCpu,
     serverSystemCpuSeconds: sys1 - sys0,
     serverCpuUtil: serverCpu / wall,
+    serverBytesWritten: written1 - written0,
+    serverCpuUsPerPublish: published > 0 ? (serverCpu / published) * 1e6 : null,
     serverCpuSecondsPerMillion: delivered > 0 ? (serverCpu / delivered) * 1e6 : null,
     // How busy the two CPUs were in all, whoever ran there: the server's CPU minus the server's own
     // share is other load (another program, or interrupts), which makes a run noisy.

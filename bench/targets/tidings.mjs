@@ -1,6 +1,8 @@
 // Tidings itself: the built CLI (`npx tsc -b` first), anonymous subscribers, no publisher key,
 // so publishing needs no token. Skipped with a message when the CLI is not built or not runnable.
+
 import { spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,10 +67,44 @@ export const tidings = {
     cwd: ROOT,
   }),
 
-  subscribePath: (topic) => `/.well-known/mercure?match=${encodeURIComponent(topic)}`,
+  // BENCH_MAX_RATE=R subscribes with maxRate=R (docs/mercure.md "Maximum rate"; `--max-rate`).
+  subscribePath: (topic) =>
+    `/.well-known/mercure?match=${encodeURIComponent(topic)}${process.env.BENCH_MAX_RATE ? `&maxRate=${process.env.BENCH_MAX_RATE}` : ''}`,
   publish: (topic) => ({
     path: '/.well-known/mercure',
     contentType: 'application/x-www-form-urlencoded',
     bodyPrefix: `topic=${encodeURIComponent(topic)}&data=`,
   }),
 };
+
+/** An HS256 publisher token for `*` (0.x `mercure` claim), valid for a day, signed by hand. */
+function publisherToken(secret) {
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ mercure: { publish: ['*'] }, exp: Math.floor(Date.now() / 1000) + 86_400 })}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/**
+ * Tidings with a publisher key, every publish carrying `Authorization: Bearer <HS256 token>`, on
+ * the given store (`lmdb`: the durable default, fdatasync per group commit, in the run's temp
+ * dir; `memory`). The publish-path benchmark (`--targets nchan,tidings-memory-token,tidings-lmdb-token`).
+ */
+function withToken(transport) {
+  const secret = randomBytes(32).toString('base64url');
+  const token = publisherToken(secret);
+  return {
+    ...tidings,
+    name: `tidings-${transport}-token`,
+    describe: `Tidings hub, ${transport} store, HS256 publisher token`,
+    command: (o) => {
+      const base = tidings.command(o);
+      const args = [...base.args];
+      args[args.indexOf('--transport') + 1] = transport;
+      return { ...base, args: [...args, '--publisher-jwt-key', secret] };
+    },
+    publish: (topic) => ({ ...tidings.publish(topic), headers: { Authorization: `Bearer ${token}` } }),
+  };
+}
+
+export const tidingsMemoryToken = withToken('memory');
+export const tidingsLmdbToken = withToken('lmdb');
