@@ -15,6 +15,14 @@ import { readBody } from './read-body.js';
 import { redactUrl } from './redact-url.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+/**
+ * The headers of every acknowledgement: one object for all of them (`writeHead` only reads it;
+ * its values still go through `headerValue`, the one encoder for every head).
+ */
+const ACK_HEADERS = Object.freeze({
+  'Content-Type': 'text/plain; charset=utf-8',
+  'Cache-Control': 'no-store',
+});
 
 /**
  * POST /.well-known/mercure (Mercure "Publication"): form fields topic (repeatable, the first is
@@ -33,7 +41,8 @@ export async function handlePublish(
   if (mediaType !== FORM) throw new HubError('unsupported_media_type', `got "${mediaType.slice(0, 64)}"`);
 
   const principal = ctx.publisherAuth ? await authorizePublisher(ctx, req, url) : undefined;
-  const notice = ctx.publisherAuth ? {} : ignoredTokenHeaders(ctx, req, url, 'publisher');
+  const ignored = ctx.publisherAuth ? {} : ignoredTokenHeaders(ctx, req, url, 'publisher');
+  const notice = Object.keys(ignored).length === 0 ? undefined : ignored;
 
   const wait = publishLimiter(ctx, principal).take(clientKey(req, ctx.trustProxy));
   if (wait > 0) throw new HubError('publish_rate_limited', undefined, { 'Retry-After': String(wait) });
@@ -58,11 +67,8 @@ export async function handlePublish(
       'publish',
     );
   }
-  writeHead(res, 200, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Cache-Control': 'no-store',
-    ...notice,
-  });
+  // The shared object unless a development hub has a Tidings-Token-Ignored notice to add.
+  writeHead(res, 200, notice === undefined ? ACK_HEADERS : { ...ACK_HEADERS, ...notice });
   res.end(update.id);
 }
 
