@@ -27,9 +27,12 @@ export function forEachField(body: Buffer, field: (name: string, value: string) 
     let end = body.indexOf(0x26 /* & */, start);
     if (end === -1) end = length;
     if (end > start) {
-      const eq = body.indexOf(0x3d /* = */, start);
-      if (eq === -1 || eq >= end) field(decode(body, start, end), '');
-      else field(decode(body, start, eq), decode(body, eq + 1, end));
+      // Searches stay inside the field (a view, no copy): a search running on to the end of the
+      // body would make a body of many small fields cost its length squared.
+      const seg = body.subarray(start, end);
+      const eq = seg.indexOf(0x3d /* = */);
+      if (eq === -1) field(decode(seg), '');
+      else field(decode(seg.subarray(0, eq)), decode(seg.subarray(eq + 1)));
     }
     start = end + 1;
   }
@@ -43,20 +46,18 @@ function hex(b: number | undefined): number {
   return -1;
 }
 
-function decode(body: Buffer, from: number, to: number): string {
-  if (from === to) return '';
-  const pct = body.indexOf(0x25 /* % */, from);
-  const plus = body.indexOf(0x2b /* + */, from);
-  if ((pct === -1 || pct >= to) && (plus === -1 || plus >= to)) return strict(body, from, to);
-  const out = Buffer.allocUnsafe(to - from);
+function decode(bytes: Buffer): string {
+  if (bytes.length === 0) return '';
+  if (bytes.indexOf(0x25 /* % */) === -1 && bytes.indexOf(0x2b /* + */) === -1) return strict(bytes);
+  const out = Buffer.allocUnsafe(bytes.length);
   let j = 0;
-  for (let k = from; k < to; k++) {
-    const b = body[k]!;
+  for (let k = 0; k < bytes.length; k++) {
+    const b = bytes[k]!;
     if (b === 0x2b /* + */) {
       out[j++] = 0x20;
     } else if (b === 0x25 /* % */) {
-      const hi = k + 1 < to ? hex(body[k + 1]) : -1;
-      const lo = k + 2 < to ? hex(body[k + 2]) : -1;
+      const hi = hex(bytes[k + 1]);
+      const lo = hex(bytes[k + 2]);
       // A `%` not followed by two hex digits stays as it is (WHATWG percent-decode).
       if (hi < 0 || lo < 0) out[j++] = b;
       else {
@@ -67,15 +68,14 @@ function decode(body: Buffer, from: number, to: number): string {
       out[j++] = b;
     }
   }
-  return strict(out, 0, j);
+  return strict(out.subarray(0, j));
 }
 
-function strict(bytes: Buffer, from: number, to: number): string {
+function strict(bytes: Buffer): string {
   // ASCII (most fields: topics, ids, JSON data) needs no UTF-8 validation: latin1 is then exact.
-  const view = bytes.subarray(from, to);
-  if (isAscii(view)) return bytes.toString('latin1', from, to);
+  if (isAscii(bytes)) return bytes.toString('latin1');
   try {
-    return utf8.decode(view);
+    return utf8.decode(bytes);
   } catch {
     throw new HubError('invalid_form', 'the body is not valid UTF-8 after percent-decoding');
   }
