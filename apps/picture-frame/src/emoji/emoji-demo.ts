@@ -44,9 +44,9 @@ export function startEmojiDemo(hub: Hub, o: EmojiDemoOptions): EmojiDemo {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path === '/emoji' || path === '/emoji/') {
         setCommonHeaders(res, csp);
-        const query = (req.url ?? '').includes('?')
-          ? (req.url ?? '').slice((req.url ?? '').indexOf('?'))
-          : '';
+        // The query is echoed into Location: WHATWG URL parsing percent-encodes it to visible
+        // ASCII, so nothing the client sent can reach the head raw.
+        const query = new URL(req.url ?? '/', 'http://emoji.invalid').search;
         res.writeHead(302, { Location: `/emoji/index.html${query}`, 'Cache-Control': 'no-store' });
         res.end();
         return true;
