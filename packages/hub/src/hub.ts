@@ -510,7 +510,7 @@ function conflatePolicy(option: HubOptions['conflate'], limits: SelectorLimits):
     throw new RangeError(`conflate.maxRate must be from ${MIN_RATE} to ${MAX_RATE} events per second`);
   }
   return {
-    selectors: option.topics.map((t) => compileSelector('URLPattern', t, limits)),
+    selectors: option.topics.map((t) => compileSelector('urlpattern', t, limits)),
     maxRate: option.maxRate,
   };
 }

@@ -88,11 +88,7 @@ export function publishLimiter(
  * validated, checked against the token's publish rights; encoded once by `publishUnique`. Shared
  * by the batch.
  */
-export function formUpdate(
-  ctx: HubContext,
-  body: Buffer,
-  principal: Principal | undefined,
-): UpdateInit {
+export function formUpdate(ctx: HubContext, body: Buffer, principal: Principal | undefined): UpdateInit {
   const topics: string[] = [];
   let data: string | undefined;
   let id: string | undefined;
