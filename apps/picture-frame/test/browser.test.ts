@@ -173,9 +173,14 @@ describe('Shared Picture Frame in Chromium', { timeout: 180_000 }, () => {
   it('no results: a clear message for the searcher, nothing changes anywhere', async () => {
     const before = await seen(b);
     await searchFrom(a, 'zzyzx');
-    await a.waitForFunction(() => document.body.dataset['lastError'] === 'no_results', undefined, {
-      timeout: T,
-    });
+    // The error flag and the message are two writes: wait for both (the flag may be left from before).
+    await a.waitForFunction(
+      () =>
+        document.body.dataset['lastError'] === 'no_results' &&
+        /No picture found/.test(document.getElementById('message')!.textContent ?? ''),
+      undefined,
+      { timeout: T },
+    );
     const s = await seen(a);
     assert.match(s.message, /No picture found for “zzyzx”\. Try pumpkin/);
     await b.waitForTimeout(300);
