@@ -65,7 +65,15 @@ describe('emoji tracker in Chromium', { timeout: 180_000 }, () => {
       first,
       { timeout: T },
     );
-    // A cell lit up and shows its count.
+    // A cell lit up and shows its count (the grid renders on the next frame: wait for it).
+    await full.waitForFunction(
+      (before) =>
+        [...document.querySelectorAll('.cell .n')]
+          .map((n) => Number(n.textContent))
+          .reduce((a, b) => a + b, 0) > before,
+      first,
+      { timeout: T },
+    );
     const shown = await full.evaluate(() =>
       [...document.querySelectorAll('.cell .n')].map((n) => Number(n.textContent)).reduce((a, b) => a + b, 0),
     );

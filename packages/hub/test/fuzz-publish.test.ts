@@ -228,6 +228,8 @@ describe('fuzz: the publish form', () => {
   }, async () => {
     let runs = 0;
     let accepted = 0;
+    // Ids in the hub's history so far: one hub serves every run.
+    const usedIds = new Set<string>();
     await fc.assert(
       fc.asyncProperty(
         fc.array(field, { minLength: 0, maxLength: 8 }),
@@ -302,7 +304,15 @@ describe('fuzz: the publish form', () => {
             );
           }
           const id = last('id');
-          if (id !== undefined && id !== '') assert.equal(text, id, 'the given id is the event id');
+          if (id !== undefined && id !== '') {
+            // Mercure "Publication" (current draft): an id already in history is not reused; the
+            // update is published under a hub-generated id instead (docs/mercure.md).
+            // (Once trimmed from history, an id may be used again as given.)
+            if (usedIds.has(id))
+              assert.ok(text === id || /^urn:uuid:/.test(text), `a reused id gets a hub id: ${text}`);
+            else assert.equal(text, id, 'the given id is the event id');
+          }
+          usedIds.add(text);
           assert.ok(
             !/[\r\n\0]/.test(text) && text !== 'earliest' && !text.startsWith('#'),
             `id ${JSON.stringify(text)}`,

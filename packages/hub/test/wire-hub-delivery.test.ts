@@ -47,7 +47,9 @@ const SHAPES: readonly Shape[] = [
   { name: 'combining', data: 'e\u0301 a\u0308 n\u0303 \u0915\u094d\u0937' },
   { name: 'Unicode separators that are not line ends', data: 'a\u0085b\u2028c\u2029d\u000be\u000cf' },
   { name: 'BOM at the start', data: '\uFEFFbom' },
-  { name: 'BOM-led id and type', data: '\uFEFF', id: '\uFEFFid', type: '\uFEFFtype' },
+  // A BOM (U+FEFF, a format character) is data only: the current Mercure draft refuses format
+  // characters in ids and types (400 invalid_id, tested in mercure-draft.test.ts).
+  { name: 'BOM-led data', data: '\uFEFF', id: 'bom-id', type: 'bom-type' },
   { name: 'NUL and tab', data: 'nul\u0000tab\t' },
   { name: 'empty string', data: '' },
   { name: 'no data field at all', data: undefined },
