@@ -16,16 +16,13 @@
  * helpers, fixtures), found by walking the repo, so a new test folder is covered without a list.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { REPO, testFiles } from './support/test-files.js';
 
-const REPO = join(import.meta.dirname, '..', '..', '..');
 const ASSERT_MODULES = new Set(['assert', 'assert/strict', 'node:assert', 'node:assert/strict']);
-/** Folders that hold no sources of ours: dependencies and build output anywhere, and (as .gitignore says) run data. */
-const SKIPPED_DIRS = new Set(['node_modules', 'dist']);
-const SKIPPED_PATHS = new Set(['bench/results', 'data', 'tmp']);
 
 /** What a local name imported from node:assert is: the assert function itself, the module namespace, or `ok`. */
 type Binding = 'assert' | 'namespace' | 'ok';
@@ -107,23 +104,6 @@ function messageless(file: string, text: string): string[] {
   };
   visit(source);
   return found;
-}
-
-/** Repo-relative paths (with `/`) of every `*.test.ts` and every .ts file under a `test` folder. */
-function testFiles(dir = REPO, inTest = false): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) continue;
-      if (SKIPPED_PATHS.has(relative(REPO, path).split(sep).join('/'))) continue;
-      files.push(...testFiles(path, inTest || entry.name === 'test' || entry.name === 'test-support'));
-    } else if (entry.isFile() && /\.[cm]?ts$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
-      if (inTest || /\.test\.[cm]?ts$/.test(entry.name))
-        files.push(relative(REPO, path).split(sep).join('/'));
-    }
-  }
-  return files.sort();
 }
 
 test('the check finds message-less assert.ok and assert calls, and only those', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createHub, type Hub } from '../src/hub.js';
+import { CHROMIUM } from './support/chromium.js';
 import {
   accessToken,
   nowSeconds,
@@ -13,18 +14,6 @@ import {
 /** The page's DOM, as the functions run in Chromium see it (this package has no DOM types). */
 declare const document: { getElementById(id: string): { textContent: string | null; value?: string } | null };
 
-// Debian's chromium through playwright-core, as the Picture Frame's tests launch it.
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 const T = 30_000;
 const TOPIC = 'https://example.com/demo';
 

@@ -7,14 +7,12 @@
  *   result, and a test that waits for an end must look at it.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { REPO, testFiles } from './support/test-files.js';
 
-const REPO = join(import.meta.dirname, '..', '..', '..');
-const SKIPPED_DIRS = new Set(['node_modules', 'dist']);
-const SKIPPED_PATHS = new Set(['bench/results', 'data', 'tmp']);
 /** Helpers that wait for something and fail (reject) when it does not come. */
 const WAITS = new Set([
   'waitFor',
@@ -102,22 +100,6 @@ function guarded(file: string, text: string): string[] {
   };
   visit(source);
   return found;
-}
-
-function testFiles(dir = REPO, inTest = false): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) continue;
-      if (SKIPPED_PATHS.has(relative(REPO, path).split(sep).join('/'))) continue;
-      files.push(...testFiles(path, inTest || entry.name === 'test'));
-    } else if (entry.isFile() && /\.[cm]?ts$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
-      if (inTest || /\.test\.[cm]?ts$/.test(entry.name))
-        files.push(relative(REPO, path).split(sep).join('/'));
-    }
-  }
-  return files.sort();
 }
 
 test('the guard finds each pattern, and only those', () => {
