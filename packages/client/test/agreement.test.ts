@@ -18,9 +18,9 @@ interface Record {
 const T = 30_000;
 
 /** In the page: opens one source, logs opens, errors (with readyState) and events, until CLOSED. */
-function collect(page: Page, kind: Kind, url: string): Promise<Record> {
+function collect(page: Page, kind: Kind, url: string, ack = false): Promise<Record> {
   return page.evaluate(
-    ({ kind, url, types, T }) =>
+    ({ kind, url, types, T, ack }) =>
       new Promise<Record>((resolve) => {
         const w = window as unknown as { T: typeof import('../src/index.js') };
         const es: EventSource =
@@ -45,10 +45,12 @@ function collect(page: Page, kind: Kind, url: string): Promise<Record> {
           es.addEventListener(t, (e) => {
             const m = e as MessageEvent<string>;
             log.push(JSON.stringify([m.type, m.data, m.lastEventId, m.origin]));
+            // The scripted server's fence for `destroy: 'after-event'`.
+            if (ack) void fetch(url.replace('/s/', '/ack/'), { method: 'POST' }).catch(() => {});
           });
         }
       }),
-    { kind, url, types: TYPES, T },
+    { kind, url, types: TYPES, T, ack },
   );
 }
 
@@ -73,9 +75,12 @@ describe('TidingsEventSource agrees with Chromium’s EventSource', { timeout: 2
   async function agree(name: string, answers: Answer[] | ((k: Kind) => Answer[])) {
     const script = (k: Kind) => (typeof answers === 'function' ? answers(k) : answers);
     const urls = (['native', 'tidings'] as const).map((k) => server.script(`${name} (${k})`, script(k)));
+    const ack = (['native', 'tidings'] as const).some((k) =>
+      script(k).some((a) => a.destroy === 'after-event'),
+    );
     const [native, tidings] = await Promise.all([
-      collect(page, 'native', urls[0]!),
-      collect(page, 'tidings', urls[1]!),
+      collect(page, 'native', urls[0]!, ack),
+      collect(page, 'tidings', urls[1]!, ack),
     ]);
     assert.equal(native.state, 2, `${name}: the native source ended closed (${native.log})`);
     assert.deepEqual(tidings, native, `${name}: same events and states as the native source`);
@@ -156,7 +161,10 @@ describe('TidingsEventSource agrees with Chromium’s EventSource', { timeout: 2
           assert.ok(second!.at - first!.at >= 250, `${k}: reconnected after the reconnection time (300 ms)`);
         }
       }),
-      agree('a network error', [{ body: `retry: 100\n${ev}`, destroy: true }, { body: 'data: b\n\n' }]),
+      agree('a network error', [
+        { body: `retry: 100\n${ev}`, destroy: 'after-event' },
+        { body: 'data: b\n\n' },
+      ]),
       agree('a network error before any event', [{ body: 'retry: 100\n\n', destroy: true }, { body: ev }]),
       agree('an error status after a reconnection fails for good', [
         { body: `retry: 100\n${ev}` },

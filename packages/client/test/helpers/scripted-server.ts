@@ -11,8 +11,14 @@ export interface Answer {
   readonly body?: string | Uint8Array;
   /** Write the body one byte at a time. */
   readonly bytes?: boolean;
-  /** Destroy the socket after the body: a network error. */
-  readonly destroy?: boolean;
+  /**
+   * Destroy the socket after the body: a network error. `true` destroys it 20 ms later;
+   * `'after-event'` once the page reports (via `/ack/<name>`) that it has dispatched an event of
+   * this response. The fence matters for fetch-based clients: a body stream that errors drops the
+   * chunks the page has not read yet (Streams: ReadableStreamError empties the queue), so on a
+   * loaded machine a timed destroy can overtake the event it follows.
+   */
+  readonly destroy?: boolean | 'after-event';
   /** Answer with this status redirecting to `location`. */
   readonly location?: string;
 }
@@ -31,10 +37,16 @@ export async function startScriptedServer() {
   const js = await clientBundle();
   const scripts = new Map<string, Answer[]>();
   const seen = new Map<string, Seen[]>();
+  const acks = new Map<string, () => void>();
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/client.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      return;
+    }
+    if (path.startsWith('/ack/')) {
+      acks.get(decodeURIComponent(path.slice(5)))?.();
+      res.writeHead(204).end();
       return;
     }
     if (!path.startsWith('/s/')) {
@@ -71,7 +83,17 @@ export async function startScriptedServer() {
     } else if (body.length > 0) {
       res.write(body);
     }
-    if (a.destroy) {
+    if (a.destroy === 'after-event') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        acks.set(name, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      acks.delete(name);
+      res.socket?.destroy();
+    } else if (a.destroy) {
       await new Promise((r) => setTimeout(r, 20));
       res.socket?.destroy();
     } else {

@@ -13,6 +13,7 @@ export function sendProblem(res: ServerResponse, err: unknown): HubError {
     res.destroy();
     return e;
   }
+  if (!(res instanceof ServerResponse)) readRestOfBody(res);
   const body = JSON.stringify({
     type: `urn:tidings:error:${e.code}`,
     title: ERROR_CODES[e.code].title,
@@ -29,6 +30,18 @@ export function sendProblem(res: ServerResponse, err: unknown): HubError {
   });
   res.end(body);
   return e;
+}
+
+/**
+ * Over HTTP/2, a response finished before the handler read any of the request body makes Node
+ * close the stream at once with RST_STREAM (RFC 9113 8.1 allows it), and a client still
+ * uploading, such as curl under load, reports a stream error instead of the answer. Reading
+ * and dropping the rest of the body lets the stream end when the client's DATA ends.
+ * node:http does the equivalent itself (it discards the unread body or closes the connection).
+ */
+function readRestOfBody(res: ServerResponse): void {
+  const req = (res as { req?: ServerResponse['req'] }).req;
+  if (req !== undefined && !req.complete) req.resume();
 }
 
 /**
