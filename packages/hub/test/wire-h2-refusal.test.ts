@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer, type Http2Session } from 'node:http2';
+import { type ClientHttp2Session, connect, createServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createHub } from '../src/hub.js';
@@ -17,7 +17,7 @@ describe('HTTP/2 refusals while the client is still uploading', { timeout: 10_00
     const hub = await createHub({ ...SIGNED_HUB, heartbeatMs: 0 });
     const server = createServer((req, res) => hub.handler(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    let session: Http2Session | undefined;
+    let session: ClientHttp2Session | undefined;
     try {
       session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       const stream = session.request(
@@ -36,7 +36,7 @@ describe('HTTP/2 refusals while the client is still uploading', { timeout: 10_00
         body += d;
       });
       const errors: unknown[] = [];
-      stream.on('error', (e) => errors.push(e));
+      stream.on('error', (e: Error) => errors.push(e));
       // The server has answered; give a premature reset the time to arrive before uploading.
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(stream.closed, false, 'the server did not close the stream under the upload');
