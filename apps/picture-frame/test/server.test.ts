@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { SseReader } from '@tidings/test-support';
 import { packageRoot } from '../src/package-root.js';
 import type { Picture, ViewersEvent } from '../src/picture.js';
 import { createCatalogueProvider } from '../src/providers/catalogue.js';
 import { type ImageProvider, ProviderError } from '../src/providers/provider.js';
 import { createRateLimiter } from '../src/rate-limiter.js';
-import { createPictureFrame, type PictureFrame } from '../src/server.js';
-import { FRAME_TOPIC } from '../src/topic.js';
-import { FakeHub } from './helpers/fake-hub.js';
+import { FRAME_TOPIC, PICTURE_EVENT, VIEWERS_EVENT } from '../src/topic.js';
+import { type FrameOnHub, startFrameOnHub } from './helpers/frame-on-hub.js';
 
 const root = packageRoot();
 const catalogue = createCatalogueProvider(join(root, 'catalogue'));
@@ -38,18 +36,18 @@ const provider: ImageProvider = {
   },
 };
 
-describe('Picture Frame HTTP routes (with a fake hub)', () => {
-  let hub: FakeHub;
-  let frame: PictureFrame;
-  let server: Server;
+// On the real hub over loopback, as app.ts wires them: what a search broadcasts is read by a
+// subscriber of the frame topic (a page), and the viewer count comes from the hub's own Active
+// Subscriptions, so these tests cross the hub where the frame does.
+describe('Picture Frame HTTP routes (on the real hub)', () => {
+  let fx: FrameOnHub;
+  let frame: FrameOnHub['frame'];
   let base: string;
   let clock = 0;
 
   beforeEach(async () => {
-    if (server) await new Promise<void>((r) => server.close(() => r()));
-    hub = new FakeHub();
     clock = 0;
-    frame = createPictureFrame({
+    fx = await startFrameOnHub({
       provider,
       root,
       rateLimiter: createRateLimiter({ burst: 3, perMinute: 6, now: () => clock }),
@@ -58,15 +56,16 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
       log: { info() {}, warn() {}, error() {} },
       viewersCoalesceMs: 5,
     });
-    frame.attach(hub);
-    server = createServer(frame.handle);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    frame = fx.frame;
+    base = fx.base;
   });
-  after(() => {
-    frame.close();
-    server.close();
-  });
+  afterEach(() => fx.close());
+
+  /** The pictures the page received, once everything published so far has arrived (a fence). */
+  const broadcast = async (): Promise<Picture[]> => {
+    await fx.fence();
+    return fx.page.events.filter((e) => e.event === PICTURE_EVENT).map((e) => JSON.parse(e.data) as Picture);
+  };
 
   const search = (keyword: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/search`, {
@@ -79,13 +78,12 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
     const res = await search('  Pumpkin  ');
     assert.equal(res.status, 200);
     const body = (await res.json()) as { id: string; picture: Picture };
-    assert.equal(hub.published.length, 1);
-    const ev = hub.published[0]!;
-    assert.deepEqual(ev.topics, [FRAME_TOPIC]);
-    assert.equal(ev.type, 'picture');
-    assert.equal(body.id, ev.id);
+    // What the page got: one `picture` event on the frame topic, under the id the answer names.
+    const ev = await fx.page.waitForEvent((e) => e.event === PICTURE_EVENT, 'the picture event');
+    assert.equal(ev.id, body.id, 'the answer names the id the hub gave the event');
     const pic = JSON.parse(ev.data) as Picture;
-    assert.deepEqual(pic, body.picture);
+    assert.deepEqual(pic, body.picture, 'the page got the picture the answer names');
+    assert.deepEqual(await broadcast(), [pic], 'exactly one picture was broadcast');
     assert.equal(pic.keyword, 'Pumpkin');
     assert.match(pic.url, /^\/catalogue\/pumpkin-[a-z]+\.svg$/);
     assert.equal(pic.license, 'CC0 1.0');
@@ -111,7 +109,7 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
     const p = (await res.json()) as { code: string; detail: string };
     assert.equal(p.code, 'no_results');
     assert.match(p.detail, /No picture found for “zzyzx”\. Try pumpkin, cat/);
-    assert.equal(hub.published.length, 0);
+    assert.deepEqual(await broadcast(), [], 'nothing was broadcast');
     assert.equal(frame.current(), null);
   });
 
@@ -123,13 +121,13 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
       assert.equal(p.code, 'provider_failed');
       assert.match(p.detail, /keeps its current picture/);
     }
-    assert.equal(hub.published.length, 0);
+    assert.deepEqual(await broadcast(), [], 'nothing was broadcast');
   });
 
   it('never broadcasts an image URL off the provider allowlist', async () => {
     const res = await search('inject');
     assert.equal(res.status, 404);
-    assert.equal(hub.published.length, 0);
+    assert.deepEqual(await broadcast(), [], 'nothing was broadcast');
   });
 
   it('429 search_rate_limited with Retry-After, per client, and the bucket refills', async () => {
@@ -138,7 +136,7 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '10');
     assert.equal(((await res.json()) as { code: string }).code, 'search_rate_limited');
-    assert.equal(hub.published.length, 3);
+    assert.equal((await broadcast()).length, 3, 'only the three accepted searches were broadcast');
     clock += 10_000;
     assert.equal((await search('sea')).status, 200);
   });
@@ -184,11 +182,14 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
   it('503 publish_failed when the hub cannot store the picture; current picture unchanged', async () => {
     assert.equal((await search('sea')).status, 200);
     const before = frame.current();
-    hub.fail = new Error('store unavailable');
+    // The hub's own store goes down: its publish rejects with store_unavailable, as in an outage.
+    fx.store.down();
     const res = await search('cat');
+    fx.store.up();
     assert.equal(res.status, 503);
     assert.equal(((await res.json()) as { code: string }).code, 'publish_failed');
     assert.deepEqual(frame.current(), before);
+    assert.deepEqual(await broadcast(), [before], 'only the picture before the outage was broadcast');
   });
 
   it('serves the page with a strict CSP and the bundled pictures; no path traversal', async () => {
@@ -236,23 +237,36 @@ describe('Picture Frame HTTP routes (with a fake hub)', () => {
 
   it('publishes a coalesced `viewers` event with the count and the current picture', async () => {
     await search('mountain');
-    const a = hub.subscribe(FRAME_TOPIC);
-    hub.subscribe(FRAME_TOPIC);
-    hub.subscribe('https://other.example/topic');
-    await waitFor(() => hub.ofType('viewers').length === 1);
-    const v = JSON.parse(hub.ofType('viewers')[0]!.data) as ViewersEvent;
-    assert.equal(v.viewers, 2, 'two pages on the frame topic, the other topic not counted');
-    assert.equal(v.current?.keyword, 'mountain');
-    hub.unsubscribe(a);
-    await waitFor(() => hub.ofType('viewers').length === 2);
-    assert.equal((JSON.parse(hub.ofType('viewers')[1]!.data) as ViewersEvent).viewers, 1);
+    // Pages are subscriptions to the frame topic on the hub; the test's own page is one of them.
+    const topic = `${base}/.well-known/mercure?match=${encodeURIComponent(FRAME_TOPIC)}`;
+    const a = await SseReader.open(topic);
+    const b = await SseReader.open(topic);
+    const other = await SseReader.open(
+      `${base}/.well-known/mercure?match=${encodeURIComponent('https://other.example/topic')}`,
+    );
+    try {
+      const viewers = () =>
+        fx.page.events
+          .filter((e) => e.event === VIEWERS_EVENT)
+          .map((e) => JSON.parse(e.data) as ViewersEvent);
+      const three = await fx.page.waitForEvent(
+        (e) => e.event === VIEWERS_EVENT && (JSON.parse(e.data) as ViewersEvent).viewers === 3,
+        'a viewers event counting three pages',
+      );
+      assert.equal((JSON.parse(three.data) as ViewersEvent).current?.keyword, 'mountain');
+      a.close();
+      await fx.page.waitForEvent(
+        (e) => e.event === VIEWERS_EVENT && (JSON.parse(e.data) as ViewersEvent).viewers === 2,
+        'a viewers event once a page left',
+      );
+      await fx.fence();
+      assert.ok(
+        viewers().every((v) => v.viewers <= 3),
+        `the page on another topic is never counted: ${viewers().map((v) => v.viewers)}`,
+      );
+      assert.equal(viewers().at(-1)?.viewers, 2, 'the last count is the current one');
+    } finally {
+      for (const r of [a, b, other]) r.close();
+    }
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createUpdate, MemoryStore } from '@tidings/hub';
 import { ConfigError, DEFAULT_DATA_DIR, parseConfig } from '../src/config.js';
 import { recoverCurrentPicture } from '../src/current-picture.js';
 import type { HistoryReader } from '../src/frame-hub.js';
@@ -50,6 +51,31 @@ describe('the fake history honours the store contract', () => {
       { found: false, updates: [], more: false },
       'an unknown id is not found, and reads nothing',
     );
+  });
+
+  it('answers as the hub’s MemoryStore does, and the frame recovers the same picture from both', async () => {
+    const ups = ['a', 'b', 'c'].map((k, i) => ({
+      id: `urn:example:${k}`,
+      type: i === 1 ? 'viewers' : 'picture',
+      topics: [i === 2 ? 'https://other.example' : FRAME_TOPIC],
+      data: JSON.stringify(i === 1 ? { viewers: 1, current: pic('sea') } : pic(k)),
+    }));
+    const store = new MemoryStore();
+    for (const u of ups) await store.append(createUpdate({ ...u, private: false }));
+    const fake = history(ups);
+    for (const after of ['earliest', 'urn:example:a', 'urn:example:c', 'urn:example:unknown']) {
+      for (const limit of [1, 10]) {
+        const real = await store.readAfter(after, limit);
+        const faked = await fake.readAfter(after, limit);
+        assert.deepEqual(
+          { found: faked.found, more: faked.more, ids: faked.updates.map((u) => u.id) },
+          { found: real.found, more: real.more, ids: real.updates.map((u) => u.id) },
+          `readAfter(${after}, ${limit})`,
+        );
+      }
+    }
+    assert.equal((await recoverCurrentPicture(store, FRAME_TOPIC))?.keyword, 'sea');
+    assert.equal((await recoverCurrentPicture(fake, FRAME_TOPIC))?.keyword, 'sea');
   });
 });
 

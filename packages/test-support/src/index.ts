@@ -9,6 +9,7 @@ export {
 } from './engine-contract.js';
 export { OutageStore } from './outage-store.js';
 export { freePort, type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.js';
+export { SseReader, type StreamEnd } from './sse-reader.js';
 export {
   runStoreContract,
   type StoreCapabilities,
