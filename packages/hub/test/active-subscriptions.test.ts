@@ -13,6 +13,7 @@ import {
 import { SseReader } from './support/sse-reader.js';
 
 const TOPIC = 'https://example.com/books/1';
+const SENTINEL_TOPIC = 'https://example.com/sentinel';
 const enc = encodeURIComponent;
 
 describe('Active Subscriptions (Mercure "Subscription Events", "Subscription API")', () => {
@@ -55,7 +56,10 @@ describe('Active Subscriptions (Mercure "Subscription Events", "Subscription API
       Authorization: `Bearer ${admin}`,
     });
     assert.equal(watcher.response.status, 200, 'the watcher is subscribed');
-    const anonymousWatcher = await SseReader.open(`${h.url}?match_urlpattern=${enc(watchPattern)}`);
+    // The anonymous watcher also follows a public topic, for the sentinel that fences it below.
+    const anonymousWatcher = await SseReader.open(
+      `${h.url}?match_urlpattern=${enc(watchPattern)}&match=${enc(SENTINEL_TOPIC)}`,
+    );
 
     const sub = await SseReader.open(`${h.url}?match=${enc(TOPIC)}`);
     const [created] = await watcher.waitFor(1);
@@ -118,9 +122,15 @@ describe('Active Subscriptions (Mercure "Subscription Events", "Subscription API
     });
     assert.equal(missing.status, 404, 'Subscription API: an unknown subscription is 404');
 
-    // Subscription events are private: the anonymous watcher got neither.
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(anonymousWatcher.events.length, 0, 'subscription events are private');
+    // Subscription events are private: the anonymous watcher got neither. Both were published
+    // before this sentinel (the watcher has the second), and delivery follows publication order
+    // on one stream: had either reached the anonymous watcher, it would be before the sentinel.
+    const sentinel = await h.hub.publish({ topics: [SENTINEL_TOPIC], data: 'sentinel' });
+    assert.deepEqual(
+      (await anonymousWatcher.waitForId(sentinel, 15_000)).map((e) => e.data),
+      [],
+      'subscription events are private',
+    );
     watcher.close();
     anonymousWatcher.close();
   });

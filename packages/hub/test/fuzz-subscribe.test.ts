@@ -140,6 +140,8 @@ interface OpenStream {
   readonly socket: Socket;
   readonly chunks: Buffer[];
   readonly what: string;
+  /** Resolves when the connection has closed, with whether it closed on an error. */
+  readonly closed: Promise<boolean>;
 }
 
 /** Sends one raw GET; resolves with the answer, keeping 200 streams open (their bytes keep accumulating). */
@@ -152,6 +154,7 @@ function rawGet(
     (socket) =>
       new Promise((resolve) => {
         const chunks: Buffer[] = [];
+        const closed = new Promise<boolean>((resolve) => socket.once('close', resolve));
         socket.on('error', () => {});
         const done = (stream?: OpenStream) => {
           clearTimeout(timer);
@@ -163,11 +166,12 @@ function rawGet(
             ...(stream && { stream }),
           });
         };
-        const timer = setTimeout(() => done(), 3000);
+        // A generous deadline for the answer (a busy machine is slow); none is a failure below.
+        const timer = setTimeout(() => done(), 15_000);
         socket.on('data', (b: Buffer) => {
           chunks.push(b);
           const r = parseResponse(Buffer.concat(chunks), false, 0);
-          if (r.status === 200) done({ socket, chunks, what: target });
+          if (r.status === 200) done({ socket, chunks, what: target, closed });
           else if (
             r.status !== undefined &&
             Buffer.byteLength(r.body) >= Number(r.headers['content-length'] ?? Number.NaN)
@@ -299,7 +303,29 @@ describe('fuzz: the subscribe query', () => {
       }
     }
     await oracle.check(fx, auth, watched);
-    await new Promise((r) => setTimeout(r, 200));
+    // Everything the hub wrote to the fuzzed streams, to the last byte, without a sleep: close()
+    // ends every stream after what it had written (its fence was already written to every stream
+    // before the watched reader got it), and each connection's close is waited for.
+    await fx.close();
+    const ends = await Promise.all(
+      streams.map((s) =>
+        Promise.race([
+          s.closed,
+          new Promise<never>((_, reject) =>
+            setTimeout(
+              reject,
+              15_000,
+              new Error(`${s.what.slice(0, 100)}: still open 15 s after close()`),
+            ).unref(),
+          ),
+        ]),
+      ),
+    );
+    assert.equal(
+      ends.filter((hadError) => hadError).length,
+      0,
+      'every stream was ended by the hub, not reset',
+    );
 
     const byId = new Map<string, Accepted>(oracle.accepted.map((a) => [a.id, a]));
     let delivered = 0;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSourceClient } from './support/event-source-client.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { waitUntil } from './support/quiet-watch.js';
@@ -59,11 +58,11 @@ describe('response headers', () => {
         { 'Last-Event-ID': 'earliest' },
       ];
       for (const headers of variants) {
-        const started = Date.now();
+        // Nothing is published and there is no heartbeat (startHub's default): a head held back
+        // until something is written never comes, and open() fails at its deadline.
         const raw = await RawSseReader.open(sub(fx), headers);
         try {
           assert.equal(raw.status, 200);
-          assert.ok(Date.now() - started < 1000, 'headers were held back');
           // Only the retry preamble: no event had to be written to get the headers out.
           const bytes = await raw.waitUntil((b) => b.includes('\n\n'));
           assert.match(bytes.toString('utf8'), /^retry: \d+\n\n$/);
@@ -152,38 +151,68 @@ describe('retry', () => {
 });
 
 describe('heartbeat', () => {
-  test('comments appear while the stream is idle', async () => {
-    await withHub({ heartbeatMs: 50 }, async (fx) => {
+  // The heartbeat clock is the hub's one setInterval (stream/heartbeats.ts). The tests mock it
+  // (node:test MockTimers, setInterval only: sockets, fetch and setTimeout stay real) and move it
+  // themselves, so silence is counted in the hub's own ticks, never in wall-clock time that a
+  // busy machine stretches. A heartbeat is written by the tick that sends it, before tick()
+  // returns; an update published afterwards arrives after it (one connection, in order).
+  const PERIOD = 1000;
+
+  /** Publishes an update and waits for it: the fence after which "no heartbeat yet" is read. */
+  async function fence(fx: HubFixture, raw: RawSseReader, id: string): Promise<string> {
+    assert.equal((await fx.publish({ topic: TOPIC, data: id, id })).status, 200);
+    const text = (await raw.waitUntil((b) => b.toString('utf8').includes(`id: ${id}\n`))).toString('utf8');
+    return text.slice(0, text.indexOf(`id: ${id}\n`));
+  }
+
+  test('comments appear while the stream is idle: none before a period of silence, then one per period', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    await withHub({ heartbeatMs: PERIOD }, async (fx) => {
       const raw = await RawSseReader.open(sub(fx));
       try {
-        await raw.waitUntil((b) => commentBlocks(b.toString('utf8')).length >= 3, 2000);
-        assert.match(raw.text, /^retry: \d+\n\n(:\n\n)+$/);
+        await raw.waitForBlocks(1);
+        t.mock.timers.tick(PERIOD * 0.9);
+        assert.deepEqual(
+          commentBlocks(await fence(fx, raw, 'quiet')),
+          [],
+          'no heartbeat before a period of silence',
+        );
+        // Silent from the update on: one heartbeat by 1.1 periods (at most a tenth late)...
+        const from = raw.bytes.length;
+        t.mock.timers.tick(PERIOD * 1.1);
+        await raw.waitUntil((b) => b.subarray(from).toString('utf8') === ':\n\n');
+        // ...and then one per period (each at most a tenth early or late): 3 or 4 in 4 periods.
+        t.mock.timers.tick(PERIOD * 2.9);
+        const beats = commentBlocks(await fence(fx, raw, 'after')).length;
+        assert.ok(beats >= 3 && beats <= 4, `${beats} heartbeats in 4 periods of silence`);
+        assert.match(
+          raw.text,
+          /^retry: \d+\n\nid: quiet\ndata: quiet\n\n(:\n\n)+id: after\ndata: after\n\n$/,
+        );
       } finally {
         raw.close();
       }
     });
   });
 
-  test('real traffic resets the heartbeat: none while updates flow, back once idle', async () => {
-    // Updates every ~10 ms for three heartbeat periods: every write pushes the next comment back.
-    await withHub({ heartbeatMs: 300 }, async (fx) => {
+  test('real traffic resets the heartbeat: none while updates flow, back once idle', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    await withHub({ heartbeatMs: PERIOD }, async (fx) => {
       const raw = await RawSseReader.open(sub(fx));
       try {
-        const until = Date.now() + 900;
-        let n = 0;
-        while (Date.now() < until) {
-          const res = await fx.publish({ topic: TOPIC, data: `t${n}`, id: `t${n}` });
-          assert.equal(res.status, 200);
-          n++;
-          await sleep(10);
+        await raw.waitForBlocks(1);
+        // An update every half period for ten periods: every write pushes the next comment back.
+        const n = 20;
+        for (let i = 0; i < n; i++) {
+          t.mock.timers.tick(PERIOD / 2);
+          await fence(fx, raw, `t${i}`);
         }
-        const busy = (await raw.waitUntil((b) => b.toString('utf8').includes(`id: t${n - 1}\n`))).toString(
-          'utf8',
-        );
+        const busy = raw.text;
         assert.deepEqual(commentBlocks(busy), [], 'a heartbeat was sent between updates');
         assert.equal(busy.split('\n\n').length - 1, n + 1, 'preamble and one block per update');
         const after = raw.bytes.length;
-        await raw.waitUntil((b) => commentBlocks(b.subarray(after).toString('utf8')).length >= 1, 2000);
+        t.mock.timers.tick(PERIOD * 1.1);
+        await raw.waitUntil((b) => commentBlocks(b.subarray(after).toString('utf8')).length >= 1);
         assert.equal(raw.bytes.subarray(after).toString('utf8'), ':\n\n');
       } finally {
         raw.close();

@@ -18,11 +18,19 @@ export class RawSseReader {
     this.headers = headers;
   }
 
-  /** Opens a GET; resolves once the status line and headers arrived. */
-  static open(url: string, headers: Record<string, string> = {}): Promise<RawSseReader> {
+  /**
+   * Opens a GET; resolves once the status line and headers arrived, rejects when they have not
+   * within `timeoutMs` (a generous deadline: a head held back until something is written fails).
+   */
+  static open(url: string, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<RawSseReader> {
     return new Promise((resolve, reject) => {
       const req = request(url, { headers: { Accept: 'text/event-stream', ...headers } });
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no response head within ${timeoutMs} ms: GET ${url}`)),
+        timeoutMs,
+      );
       req.on('response', (res) => {
+        clearTimeout(timer);
         const reader = new RawSseReader(req, res.statusCode ?? 0, res.headers);
         res.on('data', (chunk: Buffer) => {
           reader.#chunks.push(chunk);
@@ -37,7 +45,10 @@ export class RawSseReader {
         res.on('error', end);
         resolve(reader);
       });
-      req.on('error', reject);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       req.end();
     });
   }
@@ -56,7 +67,7 @@ export class RawSseReader {
   }
 
   /** Resolves once `predicate(bytes)` holds; rejects after `timeoutMs` (or when the stream ends first). */
-  waitUntil(predicate: (bytes: Buffer) => boolean, timeoutMs = 5000): Promise<Buffer> {
+  waitUntil(predicate: (bytes: Buffer) => boolean, timeoutMs = 15_000): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const waiter = {
         check: (): boolean => {
