@@ -35,7 +35,7 @@ async function stalledSubscriber(port: number, query: string): Promise<Socket> {
       }
     };
     socket.on('data', onData);
-    setTimeout(() => reject(new Error('no response head')), 3000).unref();
+    setTimeout(() => reject(new Error('no response head')), 15_000).unref();
   });
   return socket;
 }
@@ -126,7 +126,7 @@ describe('bad inputs: connections', () => {
       stalled.resume();
       await Promise.race([
         closed,
-        new Promise((_, reject) => setTimeout(reject, 3000, new Error('still open'))),
+        new Promise((_, reject) => setTimeout(reject, 15_000, new Error('still open'))),
       ]);
     } finally {
       stalled.destroy();
@@ -170,7 +170,9 @@ describe('bad inputs: connections', () => {
   });
 
   test('a client vanishing mid-write is freed at once', async () => {
-    const fx = await startHub({ subscriptions: false });
+    // "At once" without a stopwatch: nothing but the close itself can free the subscriber within
+    // the 15 s deadline below (no heartbeat, and a write timeout of 120 s).
+    const fx = await startHub({ subscriptions: false, limits: { writeTimeoutMs: 120_000 } });
     const honest = await SseReader.open(`${fx.url}?match=${encodeURIComponent(TOPIC)}`);
     try {
       for (let round = 0; round < 3; round++) {
@@ -191,13 +193,10 @@ describe('bad inputs: connections', () => {
         const publishing = fx.publish({ topic: TOPIC, data: 'y'.repeat(3 * 1024 * 1024) });
         await Promise.race([
           firstBody,
-          new Promise((_, reject) => setTimeout(reject, 3000, new Error('no body'))),
+          new Promise((_, reject) => setTimeout(reject, 15_000, new Error('no body'))),
         ]);
         socket.destroy();
-        const t0 = performance.now();
-        await waitUntil(() => fx.hub.subscriberCount === 1, 'the vanished subscriber is freed', 1000);
-        const freedMs = performance.now() - t0;
-        assert.ok(freedMs < 500, `freed in ${freedMs.toFixed(0)} ms`);
+        await waitUntil(() => fx.hub.subscriberCount === 1, 'the vanished subscriber is freed', 15_000);
         assert.equal(await metric(fx.url, 'tidings_subscribers'), 1);
         assert.equal((await publishing).status, 200);
         await honest.waitFor(round + 1);

@@ -150,11 +150,13 @@ describe('bad inputs: subscribing', () => {
       }
       assert.ok(readers.length > 0, 'at least some pathological patterns are accepted and exercised');
       // Each topic is matched against every accepted pattern; a backtracking engine would take
-      // minutes on 1990 `a`s without the final `b`.
+      // minutes on 1990 `a`s without the final `b`. The bound separates minutes from the
+      // milliseconds this takes, with room for a busy machine (it is not a speed judgement).
       for (const t of [topic, `${topic}c`, `${topic}a!`]) {
         const started = performance.now();
         await publish({ topic: t, data: 'evil' });
-        assert.ok(performance.now() - started < 1000, `publish matched in ${performance.now() - started} ms`);
+        const ms = performance.now() - started;
+        assert.ok(ms < 15_000, `publish matched in ${ms.toFixed(0)} ms`);
       }
       assert.equal((await fetch(`http://127.0.0.1:${fx.port}/healthz`)).status, 200);
     } finally {

@@ -11,6 +11,7 @@ import { type Authenticator, LocalEngine, MemoryStore, type SubscriptionInfo } f
 import { GatedStore } from './support/gated-store.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { connectTo } from './support/raw-http.js';
+import { waitForMetric } from './support/read-metrics.js';
 
 const TOPIC = 'https://example.com/ghost';
 const TARGET = `/.well-known/mercure?topic=${encodeURIComponent(TOPIC)}`;
@@ -86,6 +87,19 @@ async function waitUntil(what: () => boolean, label: string, deadlineMs = 10_000
   }
 }
 
+/** The hub's server has seen every connection close (its count of open connections is 0). */
+async function connectionsClosed(r: Rig, label: string, deadlineMs = 15_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  const open = () =>
+    new Promise<number>((resolve, reject) =>
+      r.fx.hub.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+    );
+  while ((await open()) > 0) {
+    if (Date.now() > end) assert.fail(`timed out waiting: ${label}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 /** The hub has settled with no live stream: the listing must be empty, every announcement ended. */
 async function assertNoGhost(r: Rig, label: string): Promise<void> {
   await waitUntil(() => r.fx.hub.subscriberCount === 0, `${label}: no live subscriber`);
@@ -140,7 +154,7 @@ describe('ghost subscriptions (issue 10)', () => {
   test('an HTTP/1.0 subscribe, closed by the client', () =>
     withRig(async (r) => {
       const socket = await send(r, request(TARGET, '', '1.0'));
-      await new Promise((res) => setTimeout(res, 200));
+      await waitUntil(() => r.fx.hub.subscriberCount === 1, 'the HTTP/1.0 stream is open');
       socket.destroy();
       await assertNoGhost(r, 'HTTP/1.0');
     }));
@@ -152,7 +166,8 @@ describe('ghost subscriptions (issue 10)', () => {
         const socket = await send(r, request(TARGET, resume ? 'Last-Event-ID: x\r\n' : ''));
         await waitUntil(() => r.auth.waiting === 1, 'the subscribe waits for its token check');
         socket.destroy();
-        await new Promise((res) => setTimeout(res, 50));
+        // The close has reached the hub before the token check ends (waited for, not slept for).
+        await connectionsClosed(r, 'the hub saw the client leave');
         r.auth.open();
         await assertNoGhost(r, 'closed during authentication');
       }));
@@ -166,10 +181,11 @@ describe('ghost subscriptions (issue 10)', () => {
       await waitUntil(() => r.store.held === 1, 'the first resume reads history');
       const waiting = await send(r, request(TARGET, 'Last-Event-ID: a\r\n'));
       await waitUntil(() => r.fx.hub.subscriberCount === 1 && r.store.reads.length === 1, 'one reading');
-      await new Promise((res) => setTimeout(res, 100));
+      await waitForMetric(r.fx.url, 'tidings_replays_waiting', '', (v) => v === 1, 15_000);
       waiting.destroy();
       reading.destroy();
-      await new Promise((res) => setTimeout(res, 50));
+      // Both closes have reached the hub before the history read ends.
+      await connectionsClosed(r, 'the hub saw both clients leave');
       r.store.open();
       await assertNoGhost(r, 'closed waiting for a slot and while reading history');
     }));

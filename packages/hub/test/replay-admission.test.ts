@@ -215,7 +215,7 @@ function unreadResume(fx: HubFixture, lastEventId: string): Socket {
   return s;
 }
 
-async function waitUntil(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function waitUntil(ok: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

@@ -51,7 +51,7 @@ class Conn {
     return parseResponse(Buffer.concat(this.chunks), this.closed, performance.now() - this.opened);
   }
 
-  async until(ok: (text: string) => boolean, what: string, timeoutMs = 3000): Promise<string> {
+  async until(ok: (text: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (!ok(this.text)) {
       if (Date.now() > deadline)
@@ -197,7 +197,7 @@ describe('stream intake', () => {
       await conn.until((t) => t.includes('retry: '), 'the stream');
       const streams = fx.hub.subscriberCount;
       conn.socket.write(get('/healthz'));
-      assert.ok(await conn.closedWithin(2000), 'the connection was closed');
+      assert.ok(await conn.closedWithin(15_000), 'the connection was closed');
       assert.deepEqual(conn.text.match(/HTTP\/1\.1 \d{3}/g), ['HTTP/1.1 200']);
       assert.ok(!conn.text.includes('0\r\n\r\n'), 'no terminating chunk: a reset');
       assert.equal(fx.hub.subscriberCount, streams - 1);
@@ -217,7 +217,7 @@ describe('stream intake: endings and deadlines', () => {
     try {
       conn.socket.write(get(QUERY));
       await conn.until((t) => t.includes('retry: '), 'the stream');
-      assert.ok(await conn.closedWithin(3000), 'closed by the hub');
+      assert.ok(await conn.closedWithin(15_000), 'closed by the hub');
       assert.ok(conn.text.endsWith('\r\n0\r\n\r\n'), JSON.stringify(conn.text.slice(-40)));
       assert.equal(await metric(fx.url, 'tidings_dropped_subscribers_total', '{reason="lifetime"}'), 1);
     } finally {
@@ -231,11 +231,19 @@ describe('stream intake: endings and deadlines', () => {
     const conns = await Promise.all(Array.from({ length: 5 }, () => Conn.open(fx.port)));
     for (const c of conns) c.socket.write(get(QUERY));
     for (const c of conns) await c.until((t) => t.includes('retry: '), 'the stream');
-    const started = performance.now();
+    // Past its 5 s deadline close() forces every connection shut (closeAllConnections): it must
+    // not come to that. Watched on the call itself, not on a stopwatch a busy machine stretches.
+    const server = fx.hub.server;
+    const closeAll = server.closeAllConnections.bind(server);
+    let forced = false;
+    server.closeAllConnections = () => {
+      forced = true;
+      closeAll();
+    };
     await fx.close();
-    assert.ok(performance.now() - started < 2000, 'close() did not wait for the deadline');
+    assert.equal(forced, false, 'close() did not wait for the deadline');
     for (const c of conns) {
-      assert.ok(await c.closedWithin(1000), 'the stream closed within 1 s of close()');
+      assert.ok(await c.closedWithin(15_000), 'the stream was closed by close()');
       assert.ok(c.text.endsWith('\r\n0\r\n\r\n'), 'the stream ended with the last chunk');
     }
   });

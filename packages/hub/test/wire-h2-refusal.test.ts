@@ -37,8 +37,13 @@ describe('HTTP/2 refusals while the client is still uploading', { timeout: 10_00
       });
       const errors: unknown[] = [];
       stream.on('error', (e: Error) => errors.push(e));
-      // The server has answered; give a premature reset the time to arrive before uploading.
-      await new Promise((r) => setTimeout(r, 100));
+      // The server has answered. A premature reset is sent with the end of its answer; a PING
+      // sent now is acknowledged after it (frames of one connection arrive in order), so once
+      // the acknowledgement is in, such a reset has been processed: a fence, not a sleep.
+      await once(stream, 'end');
+      await new Promise<void>((resolve, reject) =>
+        session!.ping((err) => (err === null ? resolve() : reject(err))),
+      );
       assert.equal(stream.closed, false, 'the server did not close the stream under the upload');
       const closed = once(stream, 'close');
       stream.end('topic=x&data=x');

@@ -84,7 +84,7 @@ export class SseReader {
   }
 
   /** Resolves when at least `n` events arrived; rejects after `timeoutMs`. */
-  waitFor(n: number, timeoutMs = 5000): Promise<EventSourceMessage[]> {
+  waitFor(n: number, timeoutMs = 15_000): Promise<EventSourceMessage[]> {
     return this.#until(() => this.events.length >= n, `${n} events`, timeoutMs).then(() => this.events);
   }
 
@@ -92,7 +92,7 @@ export class SseReader {
    * Resolves with the events received before the one with this id (exclusive) once it arrived.
    * Publishing a sentinel and waiting for it proves nothing else was in flight before it.
    */
-  waitForId(id: string, timeoutMs = 5000): Promise<EventSourceMessage[]> {
+  waitForId(id: string, timeoutMs = 15_000): Promise<EventSourceMessage[]> {
     const index = () => this.events.findIndex((e) => e.id === id);
     return this.#until(() => index() >= 0, `event ${JSON.stringify(id)}`, timeoutMs).then(() =>
       this.events.slice(0, index()),

@@ -52,7 +52,7 @@ export class QuietWatch {
       [this.granted, before[0]],
       [this.anonymous, before[1]],
     ] as const) {
-      const events = await reader.waitFor(n + 1, 5000);
+      const events = await reader.waitFor(n + 1, 15_000);
       assert.deepEqual(
         events.slice(n).map((e) => e.id),
         [id],
@@ -94,7 +94,7 @@ export class QuietWatch {
   }
 }
 
-export async function waitUntil(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(ok: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
     assert.ok(Date.now() < deadline, `timed out: ${what}`);
