@@ -19,8 +19,9 @@ export interface HubOptions {
   subscriberKeys?: readonly string[];
   /** JWT algorithm allowlist. */
   jwtAlgorithms?: readonly string[];
-  /** `iss` and `aud` that at+jwt tokens must carry. */
+  /** The trusted issuer: the `iss` at+jwt tokens must carry. Unset: at+jwt tokens are refused (0.x tokens still work). */
   jwtIssuer?: string;
+  /** The resource identifier at+jwt tokens must carry in `aud`; default the hub URL. */
   jwtAudience?: string;
   /** Verified tokens cached per role until their `exp` (auth/verified-token-cache.ts). Default 1024; 0 disables. */
   tokenCacheSize?: number;

@@ -4,6 +4,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { type Logger, pino } from 'pino';
+import { DEV_ISSUER } from './auth/auth-options.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { withResourceMetadata } from './auth/bearer-challenge.js';
 import type { Authenticator } from './auth/principal.js';
@@ -64,6 +65,10 @@ export class Hub {
   readonly server: Server;
   readonly engine: Engine;
   readonly logger: Logger;
+  /** The resource identifier (RFC 9728): `jwtAudience`, else the hub URL; at+jwt tokens carry it in `aud`. */
+  readonly resource: string;
+  /** The trusted issuer of at+jwt tokens (`jwtIssuer`; DEV_ISSUER with `devTokenKey`); none: they are refused. */
+  readonly issuer: string | undefined;
   readonly #ctx: HubContext;
   readonly #broker = new Broker();
   readonly #registry = new SubscriptionRegistry();
@@ -89,6 +94,8 @@ export class Hub {
     const headroom = descriptorHeadroom();
     limits.maxSubscribers = Math.min(limits.maxSubscribers, streamsAllowedBy(headroom));
     const hubUrl = options.hubUrl ?? DEFAULT_HUB_URL;
+    this.resource = options.jwtAudience ?? hubUrl;
+    this.issuer = trustedIssuer(options);
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.engine =
       options.engine ??
@@ -104,12 +111,16 @@ export class Hub {
       (options.publisherKeys ?? []).length === 0 && (options.subscriberKeys ?? []).length === 0;
     this.#debugUi =
       (options.debugUi ?? development)
-        ? { devTokenKey: options.devTokenKey, issuer: options.jwtIssuer, audience: options.jwtAudience }
+        ? {
+            devTokenKey: options.devTokenKey,
+            issuer: this.issuer,
+            audience: this.resource,
+          }
         : undefined;
     this.#local = new LocalSubscriptions(this.engine.history, limits.replayPageSize, this.logger);
     this.#metadataUrl = new URL(METADATA_PATH, hubUrl).href;
     this.#metadata = protectedResourceMetadata({
-      resource: options.jwtAudience ?? hubUrl,
+      resource: this.resource,
       subscriptions: options.subscriptions ?? true,
     });
     const now = options.now ?? Date.now;
@@ -224,7 +235,7 @@ export class Hub {
         publisherKeys: options.publisherKeys ?? [],
         subscriberKeys: options.subscriberKeys ?? [],
         ...(options.jwtAlgorithms !== undefined && { algorithms: options.jwtAlgorithms }),
-        ...(options.jwtIssuer !== undefined && { issuer: options.jwtIssuer }),
+        issuer: trustedIssuer(options),
         ...(options.jwtAudience !== undefined && { audience: options.jwtAudience }),
         hubUrl,
         ...(options.now !== undefined && { clock: options.now }),
@@ -490,6 +501,10 @@ export class Hub {
     if (!isHubError(err)) this.logger.error({ ...log, err }, 'internal error');
     else this.logger.debug(log, sent.message);
   }
+}
+
+function trustedIssuer(options: HubOptions): string | undefined {
+  return options.jwtIssuer ?? (options.devTokenKey !== undefined ? DEV_ISSUER : undefined);
 }
 
 function methodNotAllowed(allow: string) {

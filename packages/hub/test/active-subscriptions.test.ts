@@ -7,6 +7,7 @@ import {
   accessToken,
   ISSUER,
   PUBLISHER_SECRET,
+  SIGNED_TRUST,
   SUBSCRIBER_SECRET,
   subscriberToken,
 } from './support/sign-token.js';
@@ -22,6 +23,7 @@ describe('Active Subscriptions (Mercure "Subscription Events", "Subscription API
   before(async () => {
     h = await startHub({
       publisherKeys: [PUBLISHER_SECRET],
+      ...SIGNED_TRUST,
       subscriberKeys: [SUBSCRIBER_SECRET],
       anonymous: true,
       jwtIssuer: ISSUER,

@@ -5,14 +5,14 @@ import { MERCURE_DETAIL_TYPE } from '../src/auth/authorization-details.js';
 import { payloadFor } from '../src/auth/payload-for.js';
 import { grants, type Principal } from '../src/auth/principal.js';
 import { isHubError } from '../src/errors.js';
-import { authWith, baseOptions, nowSeconds, SECRET, sign } from './auth-fixtures.js';
+import { authWith, baseOptions, HUB_URL, nowSeconds, SECRET, sign } from './auth-fixtures.js';
 
 /**
  * Claims -> Principal: RFC 9396 `authorization_details` (at+jwt), the 0.x `mercure` claim, and
  * payload selection. Tokens are real HS256 tokens, verified by the real authenticator.
  */
 
-const options = baseOptions({ audience: undefined, issuer: undefined });
+const options = baseOptions();
 
 /** Publisher-role principal of an at+jwt token carrying `details`. */
 async function withDetails(details: unknown, opts: AuthOptions = options): Promise<Principal | undefined> {
@@ -261,6 +261,47 @@ describe('authorization_details (at+jwt)', () => {
     await rejects(
       withDetails([detail(['subscribe'], [{ match: 'https://example.com/(', match_type: 'urlpattern' }])]),
     );
+  });
+});
+
+describe('Token Validation (at+jwt): iss and aud', () => {
+  const grant = [{ type: MERCURE_DETAIL_TYPE, actions: ['publish'], topics: [{ match: '*' }] }];
+  const token = (claims: Record<string, unknown>) =>
+    sign({ exp: nowSeconds() + 60, authorization_details: grant, ...claims });
+
+  it('Token Validation: iss MUST be present and equal the trusted issuer', async () => {
+    assert.ok(await authWith(options, await token({}), 'publisher'), 'the trusted issuer is accepted');
+    await rejects(authWith(options, await token({ iss: undefined }), 'publisher'), /without iss/);
+    await rejects(
+      authWith(options, await token({ iss: 'https://other.example' }), 'publisher'),
+      /trusted issuer/,
+    );
+    await rejects(authWith(options, await token({ iss: 42 }), 'publisher'), /without iss/);
+  });
+
+  it('Token Validation: a hub with no trusted issuer refuses every at+jwt token (0.x tokens still work)', async () => {
+    const none = baseOptions({ issuer: undefined });
+    await rejects(authWith(none, await token({}), 'publisher'), /trusts no issuer/);
+    const legacyToken = await sign({ mercure: { publish: ['*'] } }, { typ: 'JWT' });
+    assert.ok(await authWith(none, legacyToken, 'publisher'), 'a 0.x token needs no issuer');
+  });
+
+  it('Token Validation: aud MUST contain the resource identifier, by default the hub URL', async () => {
+    assert.ok(await authWith(options, await token({ aud: HUB_URL }), 'publisher'), 'a string aud');
+    assert.ok(
+      await authWith(options, await token({ aud: ['https://elsewhere.example', HUB_URL] }), 'publisher'),
+      'an array aud holding the hub URL',
+    );
+    await rejects(authWith(options, await token({ aud: undefined }), 'publisher'), /aud/);
+    await rejects(authWith(options, await token({ aud: 'https://elsewhere.example' }), 'publisher'), /aud/);
+    // Prefix or case variants are other identifiers (RFC 7519 4.1.3: StringOrURI compared as strings).
+    await rejects(authWith(options, await token({ aud: HUB_URL.toUpperCase() }), 'publisher'), /aud/);
+    const configured = baseOptions({ audience: 'https://hub.example.com' });
+    assert.ok(
+      await authWith(configured, await token({ aud: 'https://hub.example.com' }), 'publisher'),
+      'a configured resource identifier replaces the hub URL',
+    );
+    await rejects(authWith(configured, await token({ aud: HUB_URL }), 'publisher'), /aud/);
   });
 });
 

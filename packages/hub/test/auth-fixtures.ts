@@ -14,6 +14,10 @@ import { isHubError } from '../src/errors.js';
 /** Shared by the auth-*.test.ts files: real keys, real jose-signed tokens, a real HTTP server. */
 
 export const HUB_URL = 'https://hub.example.com/.well-known/mercure';
+/** The trusted issuer of baseOptions(); at+jwt tokens made by sign() carry it, and HUB_URL as aud. */
+export const ISSUER = 'https://issuer.example';
+/** Hub options that trust the at+jwt tokens sign() makes: their issuer and audience. */
+export const TOKEN_TRUST = { jwtIssuer: ISSUER, jwtAudience: HUB_URL } as const;
 export const SECRET = 'a-publisher-secret-of-at-least-32-bytes!';
 export const SUBSCRIBER_SECRET = 'a-subscriber-secret-of-at-least-32-bytes';
 
@@ -50,8 +54,14 @@ export interface SignOptions {
   readonly extraHeader?: Record<string, unknown>;
 }
 
-/** Signs `claims` with jose. Defaults: HS256 with SECRET, typ at+jwt. A string key is an HMAC secret. */
+/**
+ * Signs `claims` with jose. Defaults: HS256 with SECRET, typ at+jwt. A string key is an HMAC
+ * secret. An at+jwt token gets `iss` ISSUER and `aud` HUB_URL unless `claims` names them (a
+ * claim given as `undefined` is left out).
+ */
 export async function sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
+  if (/^(application\/)?at\+jwt$/i.test(options.typ ?? 'at+jwt'))
+    claims = { iss: ISSUER, aud: HUB_URL, ...claims };
   const alg = options.alg ?? 'HS256';
   const key =
     typeof options.key === 'string' || options.key === undefined ? bytes(options.key ?? SECRET) : options.key;
@@ -96,7 +106,13 @@ export function unsignedToken(claims: Record<string, unknown>, typ = 'at+jwt'): 
 }
 
 export function baseOptions(overrides: Partial<AuthOptions> = {}): AuthOptions {
-  return { publisherKeys: [SECRET], subscriberKeys: [SUBSCRIBER_SECRET], hubUrl: HUB_URL, ...overrides };
+  return {
+    publisherKeys: [SECRET],
+    subscriberKeys: [SUBSCRIBER_SECRET],
+    hubUrl: HUB_URL,
+    issuer: ISSUER,
+    ...overrides,
+  };
 }
 
 /** Only `headers` is read by the authenticator; a bare object stands in for the request. */

@@ -18,6 +18,7 @@ import {
   nowSeconds,
   PUBLISHER_SECRET,
   publisherToken,
+  SIGNED_TRUST,
   SUBSCRIBER_SECRET,
   signClaims,
   subscriberToken,
@@ -43,6 +44,7 @@ describe('bad inputs: publishing', () => {
     fx = await startHub({
       hubUrl: 'https://hub.example/.well-known/mercure',
       publisherKeys: [PUBLISHER_SECRET, rsaPublicPem],
+      ...SIGNED_TRUST,
       subscriberKeys: [SUBSCRIBER_SECRET],
       jwtIssuer: ISSUER,
       jwtAudience: AUDIENCE,

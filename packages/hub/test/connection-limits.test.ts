@@ -153,6 +153,26 @@ describe('connection limits', () => {
     }
   });
 
+  test('a never-reading stream ended by its lifetime before it blocked is closed too (half-open raw connection)', async () => {
+    const fx = await startHub({
+      subscriptions: false,
+      limits: { maxStreamLifetimeMs: 300, lifetimeJitter: 0, writeTimeoutMs: 500 },
+    });
+    const socket = await stalled(fx.port);
+    try {
+      // A small update: the socket takes it at once, so the stream never counts as blocked; the
+      // terminating chunk is flushed and the hub half-closes, but the client never reads the end.
+      assert.equal((await fx.publish({ topic: TOPIC, data: 'small' })).status, 200);
+      await waitUntil(() => fx.hub.subscriberCount === 0, 'the stream reached its lifetime', 15_000);
+      const deadline = Date.now() + 15_000;
+      while ((await connections(fx)) > 0 && Date.now() < deadline) await sleep(50);
+      assert.equal(await connections(fx), 0, 'the connection was closed after the write timeout');
+    } finally {
+      socket.destroy();
+      await fx.close();
+    }
+  });
+
   test('per-client cap by the client address: forged X-Forwarded-For is ignored, and a slot the hub frees is free again', async () => {
     const fx = await startHub({
       subscriptions: false,

@@ -18,6 +18,7 @@ import {
   ISSUER,
   PUBLISHER_SECRET,
   publisherToken,
+  SIGNED_TRUST,
   SUBSCRIBER_SECRET,
 } from './support/sign-token.js';
 import { SseReader } from './support/sse-reader.js';
@@ -207,6 +208,7 @@ describe('fuzz: the subscribe query', () => {
     fx = await startHub({
       hubUrl: HUB_URL,
       publisherKeys: [PUBLISHER_SECRET],
+      ...SIGNED_TRUST,
       subscriberKeys: [SUBSCRIBER_SECRET],
       jwtIssuer: ISSUER,
       jwtAudience: AUDIENCE,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { type RawResponse, rawExchange } from './support/raw-http.js';
-import { SUBSCRIBER_SECRET, subscriberToken } from './support/sign-token.js';
+import { SIGNED_TRUST, SUBSCRIBER_SECRET, subscriberToken } from './support/sign-token.js';
 
 const TOPIC = 'https://example.com/private-resume';
 const PATHS = { 'raw intake': [] as string[], 'node:http': ['X-Twice: 1', 'X-Twice: 2'] } as const;
@@ -21,7 +21,12 @@ function resume(id: string, extra: readonly string[]): string {
 describe('resuming from a private id', () => {
   let fx: HubFixture;
   before(async () => {
-    fx = await startHub({ subscriberKeys: [SUBSCRIBER_SECRET], anonymous: true, subscriptions: false });
+    fx = await startHub({
+      ...SIGNED_TRUST,
+      subscriberKeys: [SUBSCRIBER_SECRET],
+      anonymous: true,
+      subscriptions: false,
+    });
     assert.equal((await fx.publish({ topic: TOPIC, data: 'public', id: 'pub-1' })).status, 200, 'public');
     const secret = { topic: TOPIC, data: 'secret', id: 'secret-1', private: 'on' };
     assert.equal((await fx.publish(secret)).status, 200, 'private published');

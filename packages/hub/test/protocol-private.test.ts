@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { atClaims, nowSeconds, SECRET, SUBSCRIBER_SECRET, sign } from './auth-fixtures.js';
+import { atClaims, nowSeconds, SECRET, SUBSCRIBER_SECRET, sign, TOKEN_TRUST } from './auth-fixtures.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { metric } from './support/read-metrics.js';
 import { SseReader } from './support/sse-reader.js';
@@ -23,7 +23,12 @@ let fx: HubFixture;
 let publisher: Record<string, string>;
 
 before(async () => {
-  fx = await startHub({ publisherKeys: [SECRET], subscriberKeys: [SUBSCRIBER_SECRET], anonymous: true });
+  fx = await startHub({
+    ...TOKEN_TRUST,
+    publisherKeys: [SECRET],
+    subscriberKeys: [SUBSCRIBER_SECRET],
+    anonymous: true,
+  });
   publisher = { Authorization: `Bearer ${await sign(atClaims(['publish'], ['*']))}` };
 });
 
@@ -263,7 +268,7 @@ describe('tokens and streams', () => {
   });
 
   test('a hub that refuses anonymous subscribers answers 401 with a bare Bearer challenge', async () => {
-    const closed = await startHub({ subscriberKeys: [SUBSCRIBER_SECRET], anonymous: false });
+    const closed = await startHub({ ...TOKEN_TRUST, subscriberKeys: [SUBSCRIBER_SECRET], anonymous: false });
     try {
       const res = await fetch(`${closed.url}?match=*`);
       assert.equal(res.status, 401);
@@ -338,7 +343,12 @@ describe('0.x authorization query parameter', () => {
   test('is never written to the logs, however the parameter name is spelled', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
-    const logged = await startHub({ subscriberKeys: [SUBSCRIBER_SECRET], anonymous: true, logger });
+    const logged = await startHub({
+      ...TOKEN_TRUST,
+      subscriberKeys: [SUBSCRIBER_SECRET],
+      anonymous: true,
+      logger,
+    });
     try {
       const token = await subscriberToken(legacyClaims(['*']), null);
       // Each request fails (unknown match parameter, or a token refused), so the hub logs its URL.

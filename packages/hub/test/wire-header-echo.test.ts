@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { type RawResponse, rawExchange } from './support/raw-http.js';
-import { SUBSCRIBER_SECRET, subscriberToken } from './support/sign-token.js';
+import { SIGNED_TRUST, SUBSCRIBER_SECRET, subscriberToken } from './support/sign-token.js';
 
 const TOPIC = 'https://example.com/echo';
 /** U+010D and U+010A: their low bytes are CR and LF, which a Latin-1 head write kept. */
@@ -36,7 +36,7 @@ function headLines(r: RawResponse): string[] {
 describe('ids echoed in response heads', () => {
   let fx: HubFixture;
   before(async () => {
-    fx = await startHub({ subscriberKeys: [SUBSCRIBER_SECRET], anonymous: true });
+    fx = await startHub({ ...SIGNED_TRUST, subscriberKeys: [SUBSCRIBER_SECRET], anonymous: true });
     for (const id of [ATTACK, '日本-1', 'café-1', 'say "hi" 100%']) {
       const res = await fx.publish({ topic: TOPIC, data: id, id });
       assert.equal(res.status, 200, `publish of ${JSON.stringify(id)} is accepted: ${res.body}`);

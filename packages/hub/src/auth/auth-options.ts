@@ -66,6 +66,12 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
   maxSelectorVariableParts: DEFAULT_SELECTOR_LIMITS.maxSelectorVariableParts,
 };
 
+/**
+ * The trusted issuer of a development hub (one with `devTokenKey`, no `jwtIssuer`): the reference
+ * hub's development issuer, so tokens shaped like the Mercure text's examples work there.
+ */
+export const DEV_ISSUER = 'https://localhost';
+
 export interface AuthOptions {
   /**
    * Key specs for publisher tokens: a PEM (public key or certificate), a path to a PEM file, a
@@ -77,9 +83,15 @@ export interface AuthOptions {
   readonly subscriberKeys: readonly string[];
   /** Allowlist of signature algorithms; default DEFAULT_ALGORITHMS. `none` is a configuration error. */
   readonly algorithms?: readonly string[] | undefined;
-  /** When set, at+jwt tokens must carry `iss` equal to it (0.x tokens: only checked when they carry `iss`). */
+  /**
+   * The trusted issuer: at+jwt tokens must carry `iss` equal to it, and without it every at+jwt
+   * token is refused (Mercure "Token Validation"). 0.x tokens: checked only when they carry `iss`.
+   */
   readonly issuer?: string | undefined;
-  /** When set, at+jwt tokens must carry it in `aud` (0.x tokens: only checked when they carry `aud`). */
+  /**
+   * The resource identifier, default `hubUrl`: at+jwt tokens must carry it in `aud`. 0.x tokens:
+   * checked only when it is configured and they carry `aud`.
+   */
   readonly audience?: string | undefined;
   /** The hub's URL: relative URL patterns in tokens are resolved against it. */
   readonly hubUrl: string;

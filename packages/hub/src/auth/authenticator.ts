@@ -66,7 +66,8 @@ export async function createAuthenticator(options: AuthOptions): Promise<HubAuth
   };
   const claims: ClaimsContext = {
     issuer: options.issuer,
-    audience: options.audience,
+    audience: options.audience ?? options.hubUrl,
+    audienceConfigured: options.audience !== undefined,
     limits,
     selectorLimits,
   };

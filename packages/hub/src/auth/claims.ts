@@ -7,8 +7,12 @@ import { rightsFromMercureClaim } from './mercure-claim.js';
 import type { Principal, TokenSource } from './principal.js';
 
 export interface ClaimsContext {
+  /** The one trusted issuer of at+jwt tokens; none configured: every at+jwt token is refused. */
   readonly issuer?: string | undefined;
-  readonly audience?: string | undefined;
+  /** The hub's resource identifier (`jwtAudience`, else the hub URL), required in at+jwt `aud`. */
+  readonly audience: string;
+  /** Whether `audience` was configured: only then is the `aud` of a 0.x token checked. */
+  readonly audienceConfigured: boolean;
   readonly limits: AuthLimits;
   readonly selectorLimits: SelectorLimits;
 }
@@ -26,12 +30,16 @@ export function isAccessTokenType(typ: string): boolean {
  * Turns the claims of a token whose signature, `exp` and `nbf` were verified into a Principal.
  *
  * The dialect is chosen by the protected `typ` header, never guessed from the claims:
- * - `at+jwt` (Mercure "Token Validation"): `exp` required; `aud` must contain the configured
- *   audience and `iss` must equal the configured issuer; rights come from `authorization_details`
- *   only (a `mercure` claim is ignored).
+ * - `at+jwt` (Mercure "Token Validation", RFC 9068 section 4): `exp` required; `iss` present and
+ *   equal to the hub's trusted issuer (a hub with none configured refuses every at+jwt token: the
+ *   text makes the binding of keys to an issuer a MUST); `aud` must contain the hub's resource
+ *   identifier, which is `jwtAudience` or else the hub URL, as the protected resource metadata
+ *   advertises. Rights come from `authorization_details` only (a `mercure` claim is ignored).
+ *   Tidings trusts one issuer per hub and binds every configured key to it, so the text's rule for
+ *   several issuers (verify with that issuer's keys only, never a pooled set) holds by construction.
  * - anything else, or no `typ` (the 0.x dialect): rights come from the `mercure` claim; `exp` is
- *   optional; `aud` and `iss` are checked only when the token carries them (RFC 7519 4.1.3: an
- *   `aud` that does not name this hub is refused). Such a token carrying `authorization_details`
+ *   optional; `aud` and `iss` are checked only when configured and carried by the token (RFC 7519
+ *   4.1.3: an `aud` that does not name this hub is refused). Such a token carrying `authorization_details`
  *   is refused: those rights are only ever honoured in a token typed for access (RFC 9068 2.1).
  * A token with neither claim is valid and grants nothing.
  */
@@ -48,15 +56,18 @@ export function principalFromClaims(
   const { sub, exp, aud, iss } = claims;
   if (sub !== undefined && typeof sub !== 'string') throw invalidToken('sub claim is not a string');
 
-  if (
-    ctx.audience !== undefined &&
-    (accessToken || aud !== undefined) &&
-    !audienceIncludes(aud, ctx.audience)
-  ) {
-    throw invalidToken('aud claim does not name this hub');
-  }
-  if (ctx.issuer !== undefined && (accessToken || iss !== undefined) && iss !== ctx.issuer) {
-    throw invalidToken('iss claim is not the expected issuer');
+  if (accessToken) {
+    if (typeof iss !== 'string') throw invalidToken('at+jwt token without iss');
+    if (ctx.issuer === undefined) throw invalidToken('this hub trusts no issuer (configure jwtIssuer)');
+    if (iss !== ctx.issuer) throw invalidToken('iss claim is not the trusted issuer');
+    if (!audienceIncludes(aud, ctx.audience)) throw invalidToken(`aud claim does not name ${ctx.audience}`);
+  } else {
+    if (ctx.audienceConfigured && aud !== undefined && !audienceIncludes(aud, ctx.audience)) {
+      throw invalidToken(`aud claim does not name ${ctx.audience}`);
+    }
+    if (ctx.issuer !== undefined && iss !== undefined && iss !== ctx.issuer) {
+      throw invalidToken('iss claim is not the trusted issuer');
+    }
   }
 
   let rights: ReturnType<typeof rightsFromAuthorizationDetails>;

@@ -1,3 +1,4 @@
+import { DEV_ISSUER } from '../auth/auth-options.js';
 /**
  * The flags of `tidings serve`. Each flag is also read from the environment as
  * TIDINGS_<NAME> (upper case, dashes as underscores): `--history-size` is TIDINGS_HISTORY_SIZE.
@@ -36,11 +37,15 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'EdDSA,ES256,ES384,RS256,RS384,RS512,PS256,HS256,HS384,HS512',
     help: 'allowed JWT algorithms, comma-separated',
   },
-  { name: 'jwt-issuer', kind: 'string', help: 'iss that at+jwt tokens must carry' },
+  {
+    name: 'jwt-issuer',
+    kind: 'string',
+    help: `the trusted issuer: iss that at+jwt tokens must carry (default ${DEV_ISSUER} with a secret given on the command line; else at+jwt tokens are refused)`,
+  },
   {
     name: 'jwt-audience',
     kind: 'string',
-    help: 'aud that at+jwt tokens must carry (the hub resource identifier)',
+    help: 'aud that at+jwt tokens must carry (the hub resource identifier; default the hub URL)',
   },
   {
     name: 'token-cache-size',

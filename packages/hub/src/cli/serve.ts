@@ -37,6 +37,16 @@ export async function serve(
     (flags['hub-url'] as string | undefined) ??
     `http://${host.includes(':') ? `[${host}]` : host}:${port}/.well-known/mercure`;
   const corsOrigins = list(flags['cors-origins']);
+  // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's
+  // development tokens; it must be the key of both roles for them to work everywhere.
+  const devTokenKey =
+    sharedKeys.length === 1 &&
+    publisherKeys === sharedKeys &&
+    subscriberKeys === sharedKeys &&
+    !sharedKeys[0]!.startsWith('-----') &&
+    !existsSync(sharedKeys[0]!)
+      ? sharedKeys[0]!
+      : undefined;
   const hub = await createHub({
     engine,
     hubUrl,
@@ -51,13 +61,7 @@ export async function serve(
     }),
     anonymous: flags.anonymous === true || subscriberKeys.length === 0,
     ...(flags['debug-ui'] !== undefined && { debugUi: flags['debug-ui'] === true }),
-    // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's
-    // development tokens; it must be the key of both roles for them to work everywhere.
-    ...(sharedKeys.length === 1 &&
-      publisherKeys === sharedKeys &&
-      subscriberKeys === sharedKeys &&
-      !sharedKeys[0]!.startsWith('-----') &&
-      !existsSync(sharedKeys[0]!) && { devTokenKey: sharedKeys[0]! }),
+    ...(devTokenKey !== undefined && { devTokenKey }),
     corsOrigins,
     publishOrigins: flags['publish-origins'] === undefined ? corsOrigins : list(flags['publish-origins']),
     heartbeatMs: num(flags.heartbeat),
@@ -102,6 +106,15 @@ export async function serve(
     logger.warn(
       `INSECURE: listening on ${host} without a publisher key: do not expose this to untrusted networks`,
     );
+  }
+  if (publisherKeys.length + subscriberKeys.length > 0) {
+    if (hub.issuer === undefined) {
+      logger.warn('no --jwt-issuer: at+jwt (current Mercure) tokens are refused; 0.x tokens are accepted');
+    } else if (flags['jwt-issuer'] === undefined) {
+      logger.info(
+        `at+jwt tokens: trusted issuer ${hub.issuer} (the development default; set --jwt-issuer), audience ${hub.resource}`,
+      );
+    }
   }
   if (corsOrigins.includes('*')) logger.warn('CORS allows any origin (without credentials)');
   let address: Awaited<ReturnType<Hub['listen']>>;

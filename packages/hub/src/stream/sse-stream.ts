@@ -279,13 +279,14 @@ export class SseStream implements Beating {
       // saw this connection.
       else if (this.#closeDelimited) this.#sink!.end();
       else this.#sink!.end(LAST_CHUNK);
-      // The terminating chunk waits behind what the socket holds: a client that never reads
+      // The terminating chunk may wait behind what the socket holds, and a raw connection we
+      // half-closed stays open until the client closes its side: a client that never reads
       // would keep the connection, and its descriptor, forever and outside every subscriber
-      // cap. It gets the write timeout to take it, like any blocked write.
-      if ((flags & BLOCKED) !== 0) {
-        const linger = setTimeout(destroyCarrier, this.#opts.writeTimeoutMs || 30_000, res ?? this.#sink!);
-        linger.unref();
-      }
+      // cap. It gets the write timeout to finish, like any blocked write. (Whether the socket is
+      // blocked at this moment does not tell: the kernel buffers can hold megabytes the client
+      // never reads.) A node:http response that finished is left to node:http's keep-alive.
+      const linger = setTimeout(lingerEnded, this.#opts.writeTimeoutMs || 30_000, res ?? this.#sink!);
+      linger.unref();
     }
     this.#finish(reason);
   }
@@ -408,8 +409,9 @@ function closeStream(stream: SseStream, reason: CloseReason): void {
   stream.close(reason);
 }
 
-function destroyCarrier(carrier: Socket | ServerResponse): void {
-  carrier.destroy();
+/** Past the linger after a graceful end: a raw socket is closed; a response only if unfinished. */
+function lingerEnded(carrier: Socket | ServerResponse): void {
+  if (carrier instanceof ServerResponse ? !carrier.writableFinished : !carrier.destroyed) carrier.destroy();
 }
 
 function ignore(): void {}

@@ -7,6 +7,9 @@ export const SUBSCRIBER_SECRET = 'bad-inputs-subscriber-secret-32-bytes-long';
 export const ISSUER = 'https://issuer.example';
 export const AUDIENCE = 'https://hub.example';
 
+/** Hub options that trust the at+jwt tokens made here: their issuer and audience. */
+export const SIGNED_TRUST = { jwtIssuer: ISSUER, jwtAudience: AUDIENCE } as const;
+
 /** Hub options for tests with signed tokens: these keys, issuer and audience; anonymous subscribers allowed. */
 export const SIGNED_HUB = {
   hubUrl: 'https://hub.example/.well-known/mercure',
