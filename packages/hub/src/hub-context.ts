@@ -3,13 +3,15 @@ import type { Authenticator } from './auth/principal.js';
 import type { CorsPolicy } from './http/cors.js';
 import type { Metrics } from './http/metrics.js';
 import type { RateLimiter } from './http/rate-limiter.js';
-import type { ReplayGate } from './http/replay-gate.js';
 import type { Limits } from './limits.js';
 import type { Broker } from './pubsub/broker.js';
 import type { Engine } from './pubsub/engine.js';
 import type { Selector, SelectorLimits } from './pubsub/selector.js';
 import type { SubscriptionInfo } from './pubsub/subscription-info.js';
 import type { SubscriptionRegistry } from './pubsub/subscription-registry.js';
+import type { FlowControlOptions } from './subscribe/flow-controlled-sink.js';
+import type { ReplayGate } from './subscribe/replay-gate.js';
+import type { SubscriptionHost } from './subscribe/subscription-host.js';
 
 /** What the request handlers share: one per hub. */
 export interface HubContext {
@@ -40,6 +42,14 @@ export interface HubContext {
   readonly metrics: Metrics;
   /** Admission of resumes to history replay (limits.maxConcurrentReplays, maxQueuedReplays). */
   readonly replays: ReplayGate;
+  /** What every subscription shares: interned selectors, rate groups, unregistration (subscribe/). */
+  readonly subscriptionHost: SubscriptionHost;
+  /** Queue bounds, write timeout and heartbeats of every sink (subscribe/flow-controlled-sink.ts). */
+  readonly sinkOptions: FlowControlOptions;
+  /** RFC 9728 metadata URL named by every Bearer challenge (`withResourceMetadata`). */
+  readonly metadataUrl: string;
+  /** Log messages already written once at warning level (then at debug level): per hub. */
+  readonly warnedOnce: Set<string>;
   readonly logger: Logger;
   readonly heartbeatMs: number;
   readonly retryMs: number;

@@ -6,14 +6,14 @@ import { Server as TlsServer } from 'node:tls';
 import { type Logger, pino } from 'pino';
 import { DEV_ISSUER } from './auth/auth-options.js';
 import { createAuthenticator } from './auth/authenticator.js';
-import { withResourceMetadata } from './auth/bearer-challenge.js';
 import type { Authenticator } from './auth/principal.js';
 import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
-import { HubError, isHubError } from './errors.js';
+import { HubError } from './errors.js';
 import { attachToServer } from './http/attach.js';
 import { ConnectionWatch } from './http/connection-watch.js';
 import { CorsPolicy } from './http/cors.js';
 import { type DebugUiOptions, debugUiRoute } from './http/debug-ui.js';
+import { settleError } from './http/error-answer.js';
 import { fetchExchange } from './http/fetch-exchange.js';
 import { writeHead } from './http/header-value.js';
 import { Metrics } from './http/metrics.js';
@@ -21,11 +21,9 @@ import { rawProblem, sendProblem } from './http/problem.js';
 import { protectedResourceMetadata } from './http/protected-resource-metadata.js';
 import { handlePublish } from './http/publish-handler.js';
 import { RateLimiter } from './http/rate-limiter.js';
-import { redactUrl } from './http/redact-url.js';
-import { ReplayGate } from './http/replay-gate.js';
-import { compileSelectors, selectorRequests } from './http/selectors-from-query.js';
+import { subscribeRaw } from './http/raw-subscribe.js';
 import { StreamIntake } from './http/stream-intake.js';
-import { handleSubscribe, subscribeRaw } from './http/subscribe-handler.js';
+import { handleSubscribe } from './http/subscribe-handler.js';
 import { handleSubscriptions } from './http/subscriptions-handler.js';
 import type { HubContext } from './hub-context.js';
 import type { HubOptions } from './hub-options.js';
@@ -47,6 +45,10 @@ import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { createUpdate, type Update } from './pubsub/update.js';
 import { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
 import { MemoryStore } from './store/memory-store.js';
+import { Heartbeats } from './stream/heartbeats.js';
+import { ReplayGate } from './subscribe/replay-gate.js';
+import { compileSelectors, selectorRequests } from './subscribe/selectors-from-query.js';
+import { SubscriptionHost } from './subscribe/subscription-host.js';
 
 const HUB_PATH = '/.well-known/mercure';
 const DEFAULT_HUB_URL = `http://localhost${HUB_PATH}`;
@@ -125,6 +127,13 @@ export class Hub {
     });
     const now = options.now ?? Date.now;
     const corsOrigins = options.corsOrigins ?? [];
+    const conflate = conflatePolicy(options.conflate, {
+      maxSelectorLength: limits.maxSelectorLength,
+      maxSelectorProgramSize: limits.maxSelectorProgramSize,
+      maxSelectorVariableParts: limits.maxSelectorVariableParts,
+      hubUrl,
+    });
+    const heartbeatMs = options.heartbeatMs ?? 15_000;
     this.#ctx = {
       engine: this.engine,
       broker: this.#broker,
@@ -142,20 +151,30 @@ export class Hub {
         maxSelectorVariableParts: limits.maxSelectorVariableParts,
         hubUrl,
       },
-      conflate: conflatePolicy(options.conflate, {
-        maxSelectorLength: limits.maxSelectorLength,
-        maxSelectorProgramSize: limits.maxSelectorProgramSize,
-        maxSelectorVariableParts: limits.maxSelectorVariableParts,
-        hubUrl,
-      }),
+      conflate,
       cors: new CorsPolicy(corsOrigins, this.logger),
       publishOrigins: new CorsPolicy(options.publishOrigins ?? corsOrigins),
       publishLimiter: new RateLimiter(limits.publishRatePerSecond, limits.publishBurst, now),
       tokenPublishLimiter: new RateLimiter(limits.publishTokenRatePerSecond, limits.publishBurst, now),
       metrics: this.#metrics,
       replays: new ReplayGate(limits.maxConcurrentReplays, limits.maxQueuedReplays),
+      subscriptionHost: new SubscriptionHost({
+        broker: this.#broker,
+        metrics: this.#metrics,
+        maxQueueEvents: limits.maxQueueEvents,
+        conflate,
+        announce: (info) => this.#announce(info),
+      }),
+      sinkOptions: {
+        heartbeats: heartbeatMs > 0 ? new Heartbeats(heartbeatMs) : undefined,
+        maxQueueBytes: limits.maxQueueBytes,
+        maxQueueEvents: limits.maxQueueEvents,
+        writeTimeoutMs: limits.writeTimeoutMs,
+      },
+      metadataUrl: this.#metadataUrl,
+      warnedOnce: new Set(),
       logger: this.logger,
-      heartbeatMs: options.heartbeatMs ?? 15_000,
+      heartbeatMs,
       retryMs: options.retryMs ?? 2_000,
       subscriptionsEnabled: options.subscriptions ?? true,
       trustProxy: options.trustProxy ?? false,
@@ -182,8 +201,9 @@ export class Hub {
     this.#intake = StreamIntake.install(this.server, {
       headersTimeoutMs: limits.headersTimeoutMs,
       checkEveryMs,
-      subscribe: (head, socket, claim) => subscribeRaw(this.#ctx, head, socket, claim),
-      taken: (socket) => this.#unused.delete(socket),
+      subscribe: (head, socket, takeSocket) =>
+        subscribeRaw(this.#ctx, head, socket, takeSocket, this.server.keepAliveTimeout),
+      ownedByStream: (socket) => this.#unused.delete(socket),
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed requests, oversized headers, timeouts: a short answer, never a stack trace.
@@ -212,7 +232,7 @@ export class Hub {
     // change how Node answers those requests.
     const used = (req: IncomingMessage) => {
       this.#unused.delete(req.socket);
-      this.#intake?.used(req.socket);
+      this.#intake?.requestSeen(req.socket);
     };
     this.server.prependListener('request', used);
     this.server.prependListener('checkExpectation', used);
@@ -325,8 +345,9 @@ export class Hub {
       // TLS connections are read by the TLS layer first: no raw path there.
       subscribe:
         server instanceof TlsServer
-          ? async () => false
-          : (head, socket, claim) => subscribeRaw(this.#ctx, head, socket, claim),
+          ? undefined
+          : (head, socket, takeSocket) =>
+              subscribeRaw(this.#ctx, head, socket, takeSocket, server.keepAliveTimeout),
     });
   }
 
@@ -356,7 +377,7 @@ export class Hub {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const streams = [...this.#broker.subscribers()].map((sub) => sub.stream);
+    const streams = [...this.#broker.subscribers()].map((sub) => sub.sink);
     for (const stream of streams) stream.close('shutdown');
     this.server.closeIdleConnections();
     // A pre-connected socket that never sent a request (browsers and undici open them) would
@@ -495,11 +516,7 @@ export class Hub {
   }
 
   #fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    const sent = sendProblem(res, withResourceMetadata(err, this.#metadataUrl));
-    this.#metrics.error(sent.code);
-    const log = { method: req.method, url: redactUrl(req.url ?? ''), code: sent.code, status: sent.status };
-    if (!isHubError(err)) this.logger.error({ ...log, err }, 'internal error');
-    else this.logger.debug(log, sent.message);
+    sendProblem(res, settleError(this.#ctx, err, req.method, req.url ?? ''));
   }
 }
 

@@ -58,7 +58,7 @@ export interface Limits {
   maxReplay: number;
   replayPageSize: number;
   /**
-   * Resumes replaying history at once; the others wait in FIFO order (http/replay-gate.ts), so
+   * Resumes replaying history at once; the others wait in FIFO order (subscribe/replay-gate.ts), so
    * a storm of resumes cannot starve live delivery.
    */
   maxConcurrentReplays: number;

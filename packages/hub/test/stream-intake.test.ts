@@ -1,7 +1,9 @@
 /**
  * Issue 5, memory per idle subscriber: plain subscribe heads are served on the raw socket
- * (`http/stream-intake.ts`), without node:http's per-request objects; everything else, and every
- * subscribe that is refused, reaches node:http with its bytes and is answered exactly as before.
+ * (`http/stream-intake.ts`), without node:http's per-request objects; everything else reaches
+ * node:http with its bytes and is answered exactly as before. Issue 12: a plain subscribe that
+ * is refused is answered on the raw socket too, with the bytes node:http writes for the same
+ * request, and the connection's next request is read again.
  */
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
@@ -174,19 +176,60 @@ describe('stream intake', () => {
     }
   });
 
-  test('a refused subscribe is answered by node:http on the same connection, which stays usable', async () => {
+  test("a refused subscribe is answered on the raw socket with node:http's bytes; the connection stays usable", async () => {
     const conn = await Conn.open(fx.port);
+    // A repeated header is one the intake leaves to node:http: the same refusal, node:http's way.
+    const viaHttp = await Conn.open(fx.port);
     try {
+      const before = gets.n;
       conn.socket.write(get('/.well-known/mercure', [`Origin: ${ORIGIN}`]));
       await conn.until(() => complete(conn.response), 'the problem');
       assertProblem(conn.response, 'missing_selector', { status: 400 });
       assert.equal(conn.response.headers['access-control-allow-origin'], ORIGIN);
+      assert.equal(gets.n, before, 'answered without node:http');
+      viaHttp.socket.write(get('/.well-known/mercure', [`Origin: ${ORIGIN}`, 'X-Twice: 1', 'X-Twice: 2']));
+      await viaHttp.until(() => complete(viaHttp.response), 'the problem from node:http');
+      assert.equal(gets.n, before + 1);
+      assert.equal(headOf(conn.text), headOf(viaHttp.text), 'the same head');
+      assert.equal(conn.response.body, viaHttp.response.body, 'the same problem document');
+
       const mark = conn.text.length;
       conn.socket.write(get('/healthz'));
       await conn.until((t) => t.slice(mark).endsWith('ok\n\r\n0\r\n\r\n'), '/healthz on the same connection');
       assert.match(conn.text.slice(mark), /^HTTP\/1\.1 200 OK\r\n/);
+      // A subscribe on the kept connection is the intake's again: a stream, node:http not involved.
+      const again = conn.text.length;
+      conn.socket.write(get(QUERY));
+      await conn.until((t) => t.slice(again).includes('retry: '), 'a stream on the same connection');
+      assert.equal(gets.n, before + 2, 'only /healthz and the repeated-header refusal reached node:http');
     } finally {
       conn.destroy();
+      viaHttp.destroy();
+    }
+  });
+
+  test('a refusal that closes its connection (caps: Connection: close) is answered, then the connection closes', async () => {
+    const capped = await startHub({ subscriptions: false, limits: { maxSubscribers: 0 } });
+    const conn = await Conn.open(capped.port);
+    const viaHttp = await Conn.open(capped.port);
+    try {
+      conn.socket.write(get(QUERY));
+      assert.ok(await conn.closedWithin(3000), 'the hub closed the connection');
+      assertProblem(conn.response, 'too_many_subscribers', { status: 503 });
+      assert.equal(conn.response.headers.connection, 'close');
+      assert.match(conn.response.headers['retry-after'] ?? '', /^[1-5]$/);
+      viaHttp.socket.write(get(QUERY, ['X-Twice: 1', 'X-Twice: 2']));
+      assert.ok(await viaHttp.closedWithin(3000), 'node:http closed its connection too');
+      const withoutRetry = (t: string) => headOf(t).replace(/\r\nRetry-After: \d/, '');
+      assert.equal(
+        withoutRetry(conn.text),
+        withoutRetry(viaHttp.text),
+        'the same head but the jittered Retry-After',
+      );
+    } finally {
+      conn.destroy();
+      viaHttp.destroy();
+      await capped.close();
     }
   });
 
@@ -298,7 +341,7 @@ describe('stream intake: endings and deadlines', () => {
     }
   });
 
-  test('history unavailable while resuming: node:http answers 503 store_unavailable, counted once', async () => {
+  test('history unavailable while resuming: the raw path answers 503 store_unavailable, counted once', async () => {
     const store = new FailingReads(new MemoryStore({ size: 10 }));
     const fx = await startHub({ subscriptions: false, engine: new LocalEngine(store) });
     const gets = countGets(fx);
@@ -307,18 +350,18 @@ describe('stream intake: endings and deadlines', () => {
       conn.socket.write(get(QUERY, ['Last-Event-ID: earliest']));
       await conn.until(() => complete(conn.response), 'the problem');
       assertProblem(conn.response, 'store_unavailable', { status: 503 });
-      assert.equal(gets.n, 1, 'answered by node:http');
+      assert.equal(gets.n, 0, 'answered without node:http');
       assert.equal(fx.hub.subscriberCount, 0);
       assert.equal(await metric(fx.url, 'tidings_http_errors_total', '{code="store_unavailable"}'), 1);
       assert.equal(await metric(fx.url, 'tidings_subscriptions_opened_total'), 0);
-      assert.equal(store.reads, 1, 'history read once: node:http gives the raw path its answer');
+      assert.equal(store.reads, 1, 'history read once');
     } finally {
       conn.destroy();
       await fx.close();
     }
   });
 
-  test('a subscribe refused on the raw socket is not evaluated again by node:http: its token is verified once', async () => {
+  test('a subscribe refused on the raw socket is answered there: its token is verified once', async () => {
     let verified = 0;
     const fx = await startHub({
       subscriptions: false,
@@ -337,13 +380,14 @@ describe('stream intake: endings and deadlines', () => {
       await conn.until(() => complete(conn.response), 'the problem');
       assert.equal(conn.response.status, 401);
       assert.equal(JSON.parse(conn.response.body).code, 'invalid_token');
-      assert.equal(gets.n, 1, 'answered by node:http');
+      assert.equal(gets.n, 0, 'answered without node:http');
       assert.equal(verified, 1);
       // The same connection again: a new request is evaluated afresh.
       const mark = conn.text.length;
       conn.socket.write(get(QUERY, ['Authorization: Bearer nope']));
       await conn.until((t) => t.slice(mark).includes('invalid_token'), 'the second problem');
       assert.equal(verified, 2);
+      assert.equal(gets.n, 0, 'the kept connection read by the intake again');
     } finally {
       conn.destroy();
       await fx.close();

@@ -7,7 +7,7 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 export interface AttachOptions {
   /** Serves the request when it is the hub's (true), or leaves it untouched (false). */
   readonly take: (req: IncomingMessage, res: ServerResponse) => boolean;
-  /** The raw-socket subscribe (`subscribeRaw`), as on the hub's own server. */
+  /** The raw-socket subscribe (`subscribeRaw`), as on the hub's own server; undefined on TLS. */
   readonly subscribe: StreamIntakeOptions['subscribe'];
 }
 
@@ -29,12 +29,12 @@ export function attachToServer(server: Server, options: AttachOptions): () => vo
     headersTimeoutMs: server.headersTimeout > 0 ? server.headersTimeout : 60_000,
     checkEveryMs: 1_000,
     subscribe: options.subscribe,
-    taken: () => {},
+    ownedByStream: () => {},
   });
   // The intake times out connections until node:http has a request from them: it is told of
   // every request for as long as the server lives, attached or not.
   if (intake !== undefined) {
-    server.prependListener('request', (req: IncomingMessage) => intake.used(req.socket as Socket));
+    server.prependListener('request', (req: IncomingMessage) => intake.requestSeen(req.socket as Socket));
   }
   let attached = true;
   const listener: RequestListener = (req, res) => {

@@ -29,20 +29,26 @@ export class CorsPolicy {
 
   /** Adds the CORS response headers for this request's Origin, if any is allowed. */
   apply(req: IncomingMessage, res: ServerResponse): void {
-    const origin = req.headers.origin;
-    if (origin === undefined) return;
-    res.setHeader('Vary', 'Origin');
+    const headers = this.headers(req.headers.origin);
+    for (const name in headers) res.setHeader(name, headers[name]!);
+  }
+
+  /** The CORS response headers for a request with this Origin, in the order they are written. */
+  headers(origin: string | undefined): Record<string, string> {
+    if (origin === undefined) return {};
+    const out: Record<string, string> = { Vary: 'Origin' };
     if (this.#origins.has(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      out['Access-Control-Allow-Origin'] = origin;
+      out['Access-Control-Allow-Credentials'] = 'true';
     } else if (this.#any) {
-      res.setHeader('Access-Control-Allow-Origin', '*');
+      out['Access-Control-Allow-Origin'] = '*';
     } else {
       this.#refused(origin);
-      return;
+      return out;
     }
     // Link carries the Subscription API's cursor (Mercure "Subscription API").
-    res.setHeader('Access-Control-Expose-Headers', 'Mercure-Last-Event-ID, Last-Event-ID, Link');
+    out['Access-Control-Expose-Headers'] = 'Mercure-Last-Event-ID, Last-Event-ID, Link';
+    return out;
   }
 
   #refused(origin: string): void {

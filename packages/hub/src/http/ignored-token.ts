@@ -5,8 +5,6 @@ import type { HubContext } from '../hub-context.js';
 /** The response header telling a client of a development hub that its token was not used. */
 export const TOKEN_IGNORED_HEADER = 'Tidings-Token-Ignored';
 
-const warned = new WeakSet<HubContext>();
-
 /**
  * A development hub (no key for this role) does not verify tokens: a client that sends one anyway
  * is served as anonymous rather than refused with a 401 it could not act on. This says so: a
@@ -21,9 +19,9 @@ export function ignoredTokenHeaders(
 ): Record<string, string> {
   if (!presentsToken(req, url)) return {};
   const message = `no ${role} key is configured: the token was not verified and the request is anonymous`;
-  if (warned.has(ctx)) ctx.logger.debug({ role }, message);
+  if (ctx.warnedOnce.has(TOKEN_IGNORED_HEADER)) ctx.logger.debug({ role }, message);
   else {
-    warned.add(ctx);
+    ctx.warnedOnce.add(TOKEN_IGNORED_HEADER);
     ctx.logger.warn({ role }, `${message} (logged once; configure --jwt-key to verify tokens)`);
   }
   return { [TOKEN_IGNORED_HEADER]: message };

@@ -3,7 +3,7 @@
  * a handful of numbers incremented on the hot path, no label explosion.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { CloseReason } from '../stream/sse-stream.js';
+import type { CloseReason } from '../subscribe/sink.js';
 
 /**
  * The reasons a hub closes a stream (`CloseReason` but `client`, which is not a drop), exported

@@ -4,6 +4,30 @@ import { writeHead } from './header-value.js';
 import { withoutHopByHop } from './hop-by-hop.js';
 
 /**
+ * The RFC 9457 problem document of an error, and the headers that describe it: the one encoder
+ * of every error answer, whoever writes it (node:http below, a raw socket in
+ * http/raw-refusal.ts, `rawProblem` for errors before a request exists).
+ */
+export function problemBody(e: HubError): string {
+  return JSON.stringify({
+    type: `urn:tidings:error:${e.code}`,
+    title: ERROR_CODES[e.code].title,
+    status: e.status,
+    code: e.code,
+    detail: e.message,
+  });
+}
+
+/** The headers of a problem answer, before the error's own (Retry-After, WWW-Authenticate...). */
+export function problemHeaders(body: string): Record<string, string | number> {
+  return {
+    'Content-Type': 'application/problem+json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  };
+}
+
+/**
  * Answers an error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
  * Anything that is not a HubError is an internal error: logged by the caller, never echoed.
  */
@@ -14,17 +38,9 @@ export function sendProblem(res: ServerResponse, err: unknown): HubError {
     return e;
   }
   if (!(res instanceof ServerResponse)) readRestOfBody(res);
-  const body = JSON.stringify({
-    type: `urn:tidings:error:${e.code}`,
-    title: ERROR_CODES[e.code].title,
-    status: e.status,
-    code: e.code,
-    detail: e.message,
-  });
+  const body = problemBody(e);
   writeHead(res, e.status, {
-    'Content-Type': 'application/problem+json',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
+    ...problemHeaders(body),
     // `Connection: close` means something on node:http only (node:http2 refuses it).
     ...(res instanceof ServerResponse ? e.headers : withoutHopByHop(e.headers)),
   });
@@ -50,13 +66,7 @@ function readRestOfBody(res: ServerResponse): void {
  */
 export function rawProblem(code: ErrorCode, detail?: string): string {
   const e = new HubError(code, detail);
-  const body = JSON.stringify({
-    type: `urn:tidings:error:${e.code}`,
-    title: ERROR_CODES[e.code].title,
-    status: e.status,
-    code: e.code,
-    detail: e.message,
-  });
+  const body = problemBody(e);
   return (
     `HTTP/1.1 ${e.status} ${ERROR_CODES[e.code].title}\r\nConnection: close\r\n` +
     `Content-Type: application/problem+json\r\nCache-Control: no-store\r\n` +

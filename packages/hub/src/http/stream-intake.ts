@@ -13,15 +13,20 @@ export interface StreamIntakeOptions {
   /** How often deadlines are checked (node:http's connectionsCheckingInterval). */
   readonly checkEveryMs: number;
   /**
-   * Serves a subscribe request on the raw socket. Resolves true once it owns the socket (the
-   * stream is open, or the client left), false when node:http must answer the request instead.
-   * Before writing anything it calls `claim()`, which hands the socket over (the intake's own
-   * listeners go) and says whether the stream may go ahead: false when the client has gone or
-   * has sent more than the head.
+   * Serves a subscribe request on the raw socket, answering it whatever the outcome
+   * (http/raw-subscribe.ts). Resolves true once it owns the socket (the stream is open, the
+   * client left, or its answer closes the connection), false once it has answered a refusal on
+   * a connection that stays open: the intake then reads that connection's next request. Before
+   * a stream writes anything it calls `takeSocket()`, which hands the socket over (the intake's
+   * own listeners go) and says whether the stream may go ahead: false when the client has gone
+   * or has sent more than the head. Undefined: no stream is served here (a TLS server, whose
+   * bytes are read by the TLS layer first), every connection goes to node:http.
    */
-  subscribe(head: SubscribeHead, socket: Socket, claim: () => boolean): Promise<boolean>;
+  readonly subscribe:
+    | ((head: SubscribeHead, socket: Socket, takeSocket: () => boolean) => Promise<boolean>)
+    | undefined;
   /** The socket is a stream's now: it will never carry a request node:http sees. */
-  taken(socket: Socket): void;
+  ownedByStream(socket: Socket): void;
 }
 
 /**
@@ -32,13 +37,15 @@ export interface StreamIntakeOptions {
  * 4.5 KB of heap for a connection that only ever receives frames. The intake stands in front of
  * the server's own connection handler: it looks at the first bytes of each connection and, when
  * they are exactly one plain `GET /.well-known/mercure?…` head (`readSubscribeHead`), serves the
- * stream on the socket itself. Every other connection, and every subscribe that must be answered
- * with an error, is handed to node:http with its bytes put back (`socket.unshift`), as if it had
- * just connected: node:http answers it exactly as before, limits, timeouts and problems included.
+ * stream on the socket itself, refusals included. Every other connection is handed to node:http
+ * with its bytes put back (`socket.unshift`), as if it had just connected: node:http answers it
+ * exactly as before, limits, timeouts and problems included. A connection kept open after a
+ * refusal is read again the same way, as node:http reads a kept-alive connection's next request.
  *
- * Slowloris: the header timeout counts from the connection, as node:http's does, until node:http
- * has a request from it (`used()`), so handing a connection over never restarts the clock; when
- * it passes, the hub's clientError handler answers as it does for node:http's own timeout.
+ * Slowloris: the header timeout counts from the connection (or, on a kept-alive connection,
+ * from the next request's first byte), as node:http's does, until node:http has a request from
+ * it (`requestSeen()`), so handing a connection over never restarts the clock; when it passes,
+ * the hub's clientError handler answers as it does for node:http's own timeout.
  */
 export class StreamIntake {
   readonly #server: Server;
@@ -74,32 +81,51 @@ export class StreamIntake {
   }
 
   /** node:http has a request from this connection: its head arrived in time. */
-  used(socket: Socket): void {
+  requestSeen(socket: Socket): void {
     this.#pending.delete(socket);
   }
 
   #accept(socket: Socket): void {
     this.#track(socket);
+    this.#judge(socket, false, undefined);
+  }
+
+  /**
+   * Reads a connection's next request: its first one, or (`kept`) the one after a refusal
+   * answered on it, whose first bytes may have come already (`leftover`). A kept connection
+   * idle for the server's keepAliveTimeout is closed, as node:http closes its own.
+   */
+  #judge(socket: Socket, kept: boolean, leftover: Buffer | undefined): void {
     const early: Buffer[] = [];
     let earlyBytes = 0;
     let head: SubscribeHead | undefined;
+    let idle: NodeJS.Timeout | undefined;
     const onData = (chunk: Buffer) => {
+      if (idle !== undefined) {
+        clearTimeout(idle);
+        idle = undefined;
+      }
+      if (kept && head === undefined && early.length === 0) this.#track(socket);
       if (head !== undefined) {
-        // Bytes after the head while the stream is admitted: kept for node:http if it answers.
+        // Bytes after the head while the stream is admitted: the next request, if it is refused.
         early.push(chunk);
         earlyBytes += chunk.length;
         if (earlyBytes > MAX_EARLY_BYTES) socket.destroy();
         return;
       }
-      head = readSubscribeHead(chunk, this.#maxHeadBytes);
-      if (head === undefined) return handOver([chunk]);
+      const subscribe = this.#opts.subscribe;
+      head = subscribe === undefined ? undefined : readSubscribeHead(chunk, this.#maxHeadBytes);
+      if (subscribe === undefined || head === undefined) return handOver(chunk);
       // The head came in time; what is left is the hub's own work.
       this.#pending.delete(socket);
       early.push(chunk);
-      this.#opts.subscribe(head, socket, claim).then(
+      subscribe(head, socket, takeSocket).then(
         (owned) => {
-          if (!owned && !claimed) handOver(early);
-          else if (!claimed) release();
+          if (claimed) return;
+          release();
+          if (owned || socket.destroyed) return;
+          // Refused, the connection kept: what came after the head is its next request.
+          this.#judge(socket, true, early.length > 1 ? Buffer.concat(early.slice(1)) : undefined);
         },
         () => socket.destroy(),
       );
@@ -107,30 +133,31 @@ export class StreamIntake {
     // The client went away while its stream was being admitted: as node:http does, no answer.
     const onEnd = () => socket.destroy();
     const release = () => {
+      clearTimeout(idle);
       this.#judging.delete(socket);
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('error', ignore);
       socket.off('close', release);
     };
-    const handOver = (bytes: Buffer[]) => {
+    const handOver = (bytes: Buffer) => {
       release();
       if (socket.destroyed) return;
       // Paused, the bytes put back wait in the socket's buffer for node:http's 'data' listener;
       // resume() lets them flow on the next tick, before anything newer is read.
       socket.pause();
-      socket.unshift(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+      socket.unshift(bytes);
       this.#http.call(this.#server, socket);
       socket.resume();
     };
     let claimed = false;
-    const claim = (): boolean => {
+    const takeSocket = (): boolean => {
       claimed = true;
       release();
       // Anything sent after the head of a stream is a request that can never be answered.
       if (early.length > 1) socket.destroy();
       if (socket.destroyed) return false;
-      this.#opts.taken(socket);
+      this.#opts.ownedByStream(socket);
       return true;
     };
     this.#judging.set(socket, release);
@@ -139,6 +166,11 @@ export class StreamIntake {
     socket.on('error', ignore);
     // A connection that closes before it is judged must not stay in #judging.
     socket.on('close', release);
+    if (leftover !== undefined) onData(leftover);
+    else if (kept && this.#server.keepAliveTimeout > 0) {
+      idle = setTimeout(destroy, this.#server.keepAliveTimeout, socket);
+      idle.unref();
+    }
   }
 
   #track(socket: Socket): void {
@@ -174,3 +206,7 @@ export class StreamIntake {
 }
 
 function ignore(): void {}
+
+function destroy(socket: Socket): void {
+  socket.destroy();
+}

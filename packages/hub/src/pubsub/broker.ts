@@ -1,7 +1,7 @@
-import { WriteCoalescer } from '../stream/write-coalescer.js';
 import type { Subscriber } from './subscriber.js';
 import { TopicIndex } from './topic-index.js';
 import type { Update } from './update.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** The local fan-out: subscribers by client and by topic; each update is delivered at most once per subscriber. */
 export class Broker {
@@ -53,7 +53,7 @@ export class Broker {
   dispatch(update: Update): number {
     const epoch = ++this.#epoch;
     const coalescer = this.#coalescer;
-    coalescer.begin(update.chunk);
+    coalescer.begin(update);
     let delivered = 0;
     this.#index.forEachMatch(update.topics, (sub) => {
       if (sub.mark === epoch) return;

@@ -1,4 +1,4 @@
-import type { SseStream } from '../stream/sse-stream.js';
+import type { Sink } from '../subscribe/sink.js';
 import type { Update } from './update.js';
 
 /** Bounds of the `maxRate` query parameter, in events per second (400 invalid_max_rate outside). */
@@ -28,24 +28,24 @@ export function rateInterval(rate: number): number {
  */
 export class Conflation {
   readonly group: RateGroup;
-  readonly #stream: SseStream;
+  readonly #sink: Sink;
   readonly #maxEvents: number;
   readonly #waiting = new Map<string, Update>();
   /** In the group's list of conflations with something waiting. */
   scheduled = false;
 
-  constructor(group: RateGroup, stream: SseStream, maxEvents: number) {
+  constructor(group: RateGroup, sink: Sink, maxEvents: number) {
     this.group = group;
-    this.#stream = stream;
+    this.#sink = sink;
     this.#maxEvents = maxEvents;
   }
 
-  /** Keeps `update` as its topic's latest; false once the stream is gone. */
+  /** Keeps `update` as its topic's latest; false once the sink is gone. */
   offer(update: Update): boolean {
-    if (this.#stream.closed) return false;
+    if (this.#sink.closed) return false;
     const topic = update.topics[0]!;
     if (!this.#waiting.delete(topic) && this.#waiting.size >= this.#maxEvents) {
-      this.#stream.close('slow_consumer');
+      this.#sink.close('slow_consumer');
       return false;
     }
     this.#waiting.set(topic, update);
@@ -58,20 +58,20 @@ export class Conflation {
   }
 
   /**
-   * Called by the group on a tick: writes the oldest waiting update (its chunk, the bytes every
-   * other subscriber of that update is written too). A stream whose socket is not draining is
+   * Called by the group on a tick: writes the oldest waiting update (in the sink's framing: the
+   * bytes every other subscriber of that update is written too). A sink that is not draining is
    * skipped: its entries keep being replaced meanwhile. True while something is still waiting.
    */
   tick(): boolean {
-    const stream = this.#stream;
-    if (stream.closed) {
+    const sink = this.#sink;
+    if (sink.closed) {
       this.#waiting.clear();
       return false;
     }
-    if (stream.blocked) return this.#waiting.size > 0;
+    if (sink.blocked) return this.#waiting.size > 0;
     for (const [topic, update] of this.#waiting) {
       this.#waiting.delete(topic);
-      stream.write(update.chunk);
+      sink.write(sink.framing.event(update));
       break;
     }
     return this.#waiting.size > 0;
@@ -132,15 +132,15 @@ export class RateGroups {
     this.#maxEvents = maxEvents;
   }
 
-  /** A conflation at `rate` events per second for `stream`. */
-  conflation(rate: number, stream: SseStream): Conflation {
+  /** A conflation at `rate` events per second for `sink`. */
+  conflation(rate: number, sink: Sink): Conflation {
     const interval = rateInterval(rate);
     let group = this.#groups.get(interval);
     if (group === undefined) {
       group = new RateGroup(interval);
       this.#groups.set(interval, group);
     }
-    return new Conflation(group, stream, this.#maxEvents);
+    return new Conflation(group, sink, this.#maxEvents);
   }
 
   get size(): number {

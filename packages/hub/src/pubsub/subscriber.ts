@@ -1,14 +1,14 @@
 import { grants, type Principal } from '../auth/principal.js';
-import type { CloseReason, SseStream, StreamOwner } from '../stream/sse-stream.js';
-import type { WriteCoalescer } from '../stream/write-coalescer.js';
+import type { CloseReason, Sink, SinkOwner } from '../subscribe/sink.js';
 import type { Conflation } from './conflation.js';
 import type { Selector } from './selector.js';
 import type { Update } from './update.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 /** Ends a subscriber's replay grace period (set by the class: it reaches a private field). */
 let forgetReplayed: (sub: Subscriber) => void;
 
-/** What a subscriber reports its stream's end to: one per hub, shared by every subscriber. */
+/** What a subscriber reports its sink's end to: one per hub, shared by every subscriber. */
 export interface SubscriberHost {
   closed(sub: Subscriber, reason: CloseReason): void;
 }
@@ -20,24 +20,29 @@ export interface SubscriberHost {
 export interface ConflatePolicy {
   /** True when the update's canonical topic is marked conflated. */
   covers(update: Update): boolean;
-  /** Starts conflating `stream` at the policy's rate. */
-  start(stream: SseStream): Conflation;
+  /** Starts conflating `sink` at the policy's rate. */
+  start(sink: Sink): Conflation;
 }
 
 /**
  * One connected subscriber: its selectors (routing), its token's grants (what private updates
- * it may read), and its stream. While it replays history, live updates are held in a bounded
- * buffer; after replay, the ones already replayed are skipped by id, so the seam between replay
- * and live has no gap and no duplicate.
+ * it may read), and its sink (subscribe/sink.ts: whatever transport carries it). While it
+ * replays history, live updates are held in a bounded buffer; after replay, the ones already
+ * replayed are skipped by id, so the seam between replay and live has no gap and no duplicate.
  */
-export class Subscriber implements StreamOwner {
+export class Subscriber implements SinkOwner {
   readonly id: string;
   readonly clientKey: string;
   readonly selectors: readonly Selector[];
   readonly principal: Principal | undefined;
-  readonly stream: SseStream;
+  readonly sink: Sink;
   /** Dispatch epoch of the last update delivered (the broker's de-duplication mark, no Set per event). */
   mark = 0;
+  /** WriteCoalescer's bookkeeping for this event-loop turn (pubsub/write-coalescer.ts). */
+  pendingCount = 0;
+  pendingList: Buffer[] | null = null;
+  /** Ends the sink at the token's `exp` or the maximum lifetime (subscribe/expiry.ts). */
+  endTimer: NodeJS.Timeout | undefined = undefined;
   /** Its subscriptions were announced (Active Subscriptions): their end is announced too. */
   announced = false;
   /** Only while resuming, and for a grace period after: most subscribers never need it. */
@@ -52,7 +57,7 @@ export class Subscriber implements StreamOwner {
     clientKey: string;
     selectors: readonly Selector[];
     principal: Principal | undefined;
-    stream: SseStream;
+    sink: Sink;
     host: SubscriberHost;
     conflation?: Conflation | undefined;
     conflate?: ConflatePolicy | undefined;
@@ -61,15 +66,15 @@ export class Subscriber implements StreamOwner {
     this.clientKey = init.clientKey;
     this.selectors = init.selectors;
     this.principal = init.principal;
-    this.stream = init.stream;
+    this.sink = init.sink;
     this.#host = init.host;
     this.#conflation = init.conflation ?? null;
     this.#policy = init.conflate;
-    init.stream.owner = this;
+    init.sink.owner = this;
   }
 
-  /** Called once by the stream when it ends, whatever the reason. */
-  streamClosed(reason: CloseReason): void {
+  /** Called once by the sink when it ends, whatever the reason. */
+  sinkClosed(reason: CloseReason): void {
     this.#host.closed(this, reason);
   }
 
@@ -85,14 +90,14 @@ export class Subscriber implements StreamOwner {
     return false;
   }
 
-  /** Called by the broker for matching updates it may read (canRead); false once the stream is gone. */
+  /** Called by the broker for matching updates it may read (canRead); false once the sink is gone. */
   deliver(update: Update, coalescer: WriteCoalescer): boolean {
     const resume = this.#resume;
     if (resume !== null) {
       const held = resume.held;
       if (held !== null) {
         if (held.length - resume.heldAt >= resume.heldLimit) {
-          this.stream.close('slow_consumer');
+          this.sink.close('slow_consumer');
           return false;
         }
         held.push(update);
@@ -100,10 +105,10 @@ export class Subscriber implements StreamOwner {
       }
       if (resume.replayed?.has(update.id)) return true;
     }
-    if (this.stream.closed) return false;
+    if (this.sink.closed) return false;
     const conflation = this.#conflation ?? this.#conflateFrom(update);
     if (conflation !== null) return conflation.offer(update);
-    coalescer.enqueue(this.stream, update.chunk);
+    coalescer.enqueue(this, update);
     return true;
   }
 
@@ -114,7 +119,7 @@ export class Subscriber implements StreamOwner {
 
   #conflateFrom(update: Update): Conflation | null {
     if (this.#policy === undefined || !this.#policy.covers(update)) return null;
-    this.#conflation = this.#policy.start(this.stream);
+    this.#conflation = this.#policy.start(this.sink);
     return this.#conflation;
   }
 
@@ -142,9 +147,9 @@ export class Subscriber implements StreamOwner {
         if (!conflation.offer(u)) return;
         continue;
       }
-      if (!this.stream.write(u.chunk)) return;
-      if (this.stream.blocked) await this.stream.whenWritable();
-      if (this.stream.closed) return;
+      if (!this.sink.write(this.sink.framing.event(u))) return;
+      if (this.sink.blocked) await this.sink.whenWritable();
+      if (this.sink.closed) return;
     }
     if (replayed.size === 0) {
       this.#resume = null;
@@ -157,6 +162,7 @@ export class Subscriber implements StreamOwner {
   }
 
   dispose(): void {
+    clearTimeout(this.endTimer);
     if (this.#resume !== null) clearTimeout(this.#resume.timer);
     this.#resume = null;
   }

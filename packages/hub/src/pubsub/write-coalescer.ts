@@ -1,4 +1,5 @@
-import type { SseStream } from './sse-stream.js';
+import type { Subscriber } from './subscriber.js';
+import type { Update } from './update.js';
 
 /**
  * Per-tick write coalescing. The cost of fan-out is the write syscall, not the bytes (a
@@ -10,16 +11,21 @@ import type { SseStream } from './sse-stream.js';
  * (encode once, write the same bytes to everyone). While a subscriber has received every frame
  * so far, only a count is kept (`pendingCount`); a list of its own (`pendingList`) is made the
  * first time it misses one, and it is then written its own concatenation.
+ *
+ * That shared concatenation is of `update.chunk`s (SSE, subscribe/sink.ts `sharesUpdateChunk`).
+ * A subscriber whose sink frames updates otherwise (a WebSocket, a long poll) keeps its own list
+ * of `framing.event(update)`, which that framing encodes once per update.
  */
 export class WriteCoalescer {
   #frames: Buffer[] = [];
   #bytes = 0;
-  #dirty: SseStream[] = [];
+  #dirty: Subscriber[] = [];
   #scheduled = false;
   readonly #flush = () => this.flush();
 
   /** Registers an update's chunk for this turn (once per update, before it is enqueued to subscribers). */
-  begin(frame: Buffer): void {
+  begin(update: Update): void {
+    const frame = update.chunk;
     this.#frames.push(frame);
     this.#bytes += frame.length;
     if (!this.#scheduled) {
@@ -28,15 +34,20 @@ export class WriteCoalescer {
     }
   }
 
-  /** Queues `frame`, the one registered by the latest begin(), for `stream`. */
-  enqueue(stream: SseStream, frame: Buffer): void {
-    const count = stream.pendingCount++;
-    if (count === 0) this.#dirty.push(stream);
-    const list = stream.pendingList;
-    if (list !== null) list.push(frame);
+  /** Queues `update`, the one registered by the latest begin(), for `sub`. */
+  enqueue(sub: Subscriber, update: Update): void {
+    const count = sub.pendingCount++;
+    if (count === 0) this.#dirty.push(sub);
+    const list = sub.pendingList;
+    const framing = sub.sink.framing;
+    if (!framing.sharesUpdateChunk) {
+      if (list === null) sub.pendingList = [framing.event(update)];
+      else list.push(framing.event(update));
+    } else if (list !== null) list.push(update.chunk);
     // Each update reaches a subscriber at most once and in dispatch order: one that has had
     // every earlier frame of the turn has had exactly the first `count` of them.
-    else if (count !== this.#frames.length - 1) stream.pendingList = [...this.#frames.slice(0, count), frame];
+    else if (count !== this.#frames.length - 1)
+      sub.pendingList = [...this.#frames.slice(0, count), update.chunk];
   }
 
   /** Writes everything queued this turn. */
@@ -53,16 +64,16 @@ export class WriteCoalescer {
     this.#frames = [];
     this.#bytes = 0;
     this.#dirty = [];
-    for (const stream of dirty) {
-      const list = stream.pendingList;
-      const count = stream.pendingCount;
-      stream.pendingList = null;
-      stream.pendingCount = 0;
+    for (const sub of dirty) {
+      const list = sub.pendingList;
+      const count = sub.pendingCount;
+      sub.pendingList = null;
+      sub.pendingCount = 0;
       let bytes: Buffer;
       if (list !== null) bytes = list.length === 1 ? list[0]! : Buffer.concat(list);
       else if (count === frames.length) bytes = all;
       else bytes = count === 1 ? frames[0]! : Buffer.concat(frames.slice(0, count));
-      stream.write(bytes);
+      sub.sink.write(bytes);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { HubError } from '../errors.js';
-import { parseForm } from './form.js';
+import { parseForm } from '../http/form.js';
 
 /** The subscribe parameters of one request: the query, and the form body of a QUERY request. */
 export interface SubscribeParams {

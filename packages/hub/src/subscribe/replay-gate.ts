@@ -1,7 +1,7 @@
 import { HubError } from '../errors.js';
 
-/** What a waiter watches to learn that its client went away while it waited. */
-export interface Departure {
+/** What a waiter watches to learn that its client went away while it waited (a socket, a response). */
+export interface DisconnectSignal {
   once(event: 'close', listener: () => void): unknown;
   off(event: 'close', listener: () => void): unknown;
   readonly destroyed: boolean;
@@ -14,7 +14,7 @@ interface Waiter {
   grant: (release: Release | undefined) => void;
   /** Set while waiting; cleared once granted or gone. */
   gone: (() => void) | undefined;
-  departure: Departure | undefined;
+  disconnect: DisconnectSignal | undefined;
 }
 
 /**
@@ -70,8 +70,8 @@ export class ReplayGate {
    * already under way that gave its slot back while its client drained: it waits like the
    * others but is never refused (its stream is open, and there is one per stream at most).
    */
-  acquire(departure?: Departure, admitted = false): Promise<Release | undefined> {
-    if (departure?.destroyed) return Promise.resolve(undefined);
+  acquire(disconnect?: DisconnectSignal, admitted = false): Promise<Release | undefined> {
+    if (disconnect?.destroyed) return Promise.resolve(undefined);
     if (this.#active < this.#maxActive && this.#waiting === 0) {
       this.#active++;
       return Promise.resolve(this.#releaser());
@@ -86,8 +86,8 @@ export class ReplayGate {
       );
     }
     return new Promise((resolve) => {
-      const waiter: Waiter = { grant: resolve, gone: undefined, departure };
-      if (departure !== undefined) {
+      const waiter: Waiter = { grant: resolve, gone: undefined, disconnect };
+      if (disconnect !== undefined) {
         waiter.gone = () => {
           if (waiter.gone === undefined) return;
           waiter.gone = undefined;
@@ -95,7 +95,7 @@ export class ReplayGate {
           resolve(undefined);
           this.#compact();
         };
-        departure.once('close', waiter.gone);
+        disconnect.once('close', waiter.gone);
       } else {
         waiter.gone = () => {};
       }
@@ -122,7 +122,7 @@ export class ReplayGate {
       const gone = w?.gone;
       if (w === undefined || gone === undefined) continue;
       w.gone = undefined;
-      if (w.departure !== undefined) w.departure.off('close', gone);
+      if (w.disconnect !== undefined) w.disconnect.off('close', gone);
       this.#waiting--;
       this.#active++;
       w.grant(this.#releaser());
