@@ -8,11 +8,11 @@ import {
   b64url,
   baseOptions,
   bytes,
-  fakeRequest,
   HUB,
   HUB_URL,
   hmacToken,
   keyPair,
+  loopbackRequest,
   SECRET,
   SUBSCRIBER_SECRET,
   sign,
@@ -211,7 +211,7 @@ describe('bad inputs (bad-inputs.md, auth rows): 401 invalid_token', () => {
       baseOptions({ subscriberKeys: [rsa.publicPem], clock: () => T0 * 1000 }),
     );
     await assert.rejects(
-      rsaOnly.authenticate(fakeRequest({ authorization: `Bearer ${forged}` }), HUB, 'subscriber'),
+      rsaOnly.authenticate(await loopbackRequest({ authorization: `Bearer ${forged}` }), HUB, 'subscriber'),
       {
         code: 'invalid_token',
         message: /no key of this hub verifies HS256/,
@@ -279,7 +279,11 @@ describe('bad inputs (bad-inputs.md, auth rows): 401 invalid_token', () => {
   it('over the token length limit', async () => {
     const small = await createAuthenticator(baseOptions({ limits: { maxTokenLength: 64 } }));
     await assert.rejects(
-      small.authenticate(fakeRequest({ authorization: `Bearer ${await sign(claims())}` }), HUB, 'publisher'),
+      small.authenticate(
+        await loopbackRequest({ authorization: `Bearer ${await sign(claims())}` }),
+        HUB,
+        'publisher',
+      ),
       {
         code: 'invalid_token',
         message: /longer than 64/,
@@ -318,7 +322,7 @@ describe('roles: keys are chosen by the endpoint, never by the token', () => {
       // Cookie-borne requests say so, so that the HTTP layer's Origin check still applies.
       [{ cookie: 'mercureAuthorization=garbage' }, 'cookie'],
     ] as const) {
-      const p = await open.authenticate(fakeRequest(headers), HUB, 'publisher');
+      const p = await open.authenticate(await loopbackRequest(headers), HUB, 'publisher');
       assert.ok(p, JSON.stringify(headers));
       assert.equal(p.source, source);
       assert.deepEqual(
@@ -330,7 +334,7 @@ describe('roles: keys are chosen by the endpoint, never by the token', () => {
     }
     // Subscribers are unaffected: their tokens are still verified.
     await assert.rejects(
-      open.authenticate(fakeRequest({ authorization: 'Bearer garbage' }), HUB, 'subscriber'),
+      open.authenticate(await loopbackRequest({ authorization: 'Bearer garbage' }), HUB, 'subscriber'),
       {
         code: 'invalid_token',
       },
@@ -340,10 +344,10 @@ describe('roles: keys are chosen by the endpoint, never by the token', () => {
   it('no subscriber keys (development): a presented token is not verified, the request is anonymous', async () => {
     const anonymousOnly = await createAuthenticator(baseOptions({ subscriberKeys: [] }));
     assert.equal(anonymousOnly.acceptsSubscriberTokens, false);
-    assert.equal(await anonymousOnly.authenticate(fakeRequest(), HUB, 'subscriber'), undefined);
+    assert.equal(await anonymousOnly.authenticate(await loopbackRequest(), HUB, 'subscriber'), undefined);
     for (const authorization of [`Bearer ${await sign(claims())}`, 'Bearer garbage']) {
       assert.equal(
-        await anonymousOnly.authenticate(fakeRequest({ authorization }), HUB, 'subscriber'),
+        await anonymousOnly.authenticate(await loopbackRequest({ authorization }), HUB, 'subscriber'),
         undefined,
         'served as anonymous, not refused',
       );
@@ -356,7 +360,7 @@ describe('the clock is injected', () => {
     let now = T0 * 1000;
     const moving = await createAuthenticator(baseOptions({ clock: () => now }));
     const token = await sign({ exp: T0 + 10 }, { typ: 'at+jwt' });
-    const req = fakeRequest({ authorization: `Bearer ${token}` });
+    const req = await loopbackRequest({ authorization: `Bearer ${token}` });
     assert.equal((await moving.authenticate(req, HUB, 'publisher'))?.expiresAt, T0 + 10);
     now = (T0 + 16) * 1000;
     await assert.rejects(moving.authenticate(req, HUB, 'publisher'), {
@@ -369,7 +373,7 @@ describe('the clock is injected', () => {
     const strict = await createAuthenticator(
       baseOptions({ clock: () => T0 * 1000, clockToleranceSeconds: 0 }),
     );
-    const req = fakeRequest({ authorization: `Bearer ${await sign({ exp: T0 })}` });
+    const req = await loopbackRequest({ authorization: `Bearer ${await sign({ exp: T0 })}` });
     await assert.rejects(strict.authenticate(req, HUB, 'publisher'), { code: 'invalid_token' });
   });
 });

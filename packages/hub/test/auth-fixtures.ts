@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { MERCURE_DETAIL_TYPE } from '../src/auth/authorization-details.js';
 import type { Authenticator, Principal, Role } from '../src/auth/principal.js';
 import { isHubError } from '../src/errors.js';
 
-/** Shared by the auth-*.test.ts files: real keys, real jose-signed tokens, a real HTTP server. */
+/** Shared by the auth-*.test.ts files: real keys, real jose-signed tokens, real requests over loopback. */
 
 export const HUB_URL = 'https://hub.example.com/.well-known/mercure';
 /** The trusted issuer of baseOptions(); at+jwt tokens made by sign() carry it, and HUB_URL as aud. */
@@ -115,13 +115,45 @@ export function baseOptions(overrides: Partial<AuthOptions> = {}): AuthOptions {
   };
 }
 
-/** Only `headers` is read by the authenticator; a bare object stands in for the request. */
-export function fakeRequest(headers: Record<string, string> = {}): IncomingMessage {
-  return { headers } as unknown as IncomingMessage;
+/**
+ * A real request: sent over loopback with these headers and parsed by node:http, so what the
+ * authenticator reads is what a client's request becomes (names lower-cased, repeated headers
+ * joined or listed as node:http does), not a hand-built object. The message stays readable after
+ * its exchange, which this server answers with a 204 at once.
+ */
+export async function loopbackRequest(headers: Record<string, string> = {}): Promise<IncomingMessage> {
+  let received: IncomingMessage | undefined;
+  const server = createServer((req, res) => {
+    received = req;
+    res.writeHead(204, { connection: 'close' });
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/.well-known/mercure', headers, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  if (received === undefined) throw new Error('the loopback server never saw the request');
+  return received;
 }
 
-export function bearer(token: string): IncomingMessage {
-  return fakeRequest({ authorization: `Bearer ${token}` });
+/** A real request carrying `Authorization: Bearer <token>` (see loopbackRequest). */
+export function bearer(token: string): Promise<IncomingMessage> {
+  return loopbackRequest({ authorization: `Bearer ${token}` });
 }
 
 export const HUB = new URL(HUB_URL);
@@ -133,7 +165,7 @@ export async function authWith(
   role: Role = 'subscriber',
 ): Promise<Principal | undefined> {
   const auth = await createAuthenticator(options);
-  return auth.authenticate(bearer(token), HUB, role);
+  return auth.authenticate(await bearer(token), HUB, role);
 }
 
 /** What the test server answers: the principal in plain JSON, or the error. */

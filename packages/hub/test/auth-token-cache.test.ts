@@ -59,14 +59,14 @@ describe('the authenticator with its cache', () => {
     let now = T0 * 1000;
     const auth = await createAuthenticator(baseOptions({ clock: () => now, clockToleranceSeconds: 0 }));
     const token = await sign(atClaims(['publish'], ['*'], { exp: T0 + 10 }));
-    const first = await auth.authenticate(bearer(token), HUB, 'publisher');
-    const second = await auth.authenticate(bearer(token), HUB, 'publisher');
+    const first = await auth.authenticate(await bearer(token), HUB, 'publisher');
+    const second = await auth.authenticate(await bearer(token), HUB, 'publisher');
     assert.ok(first !== undefined && second !== undefined, 'both authenticated');
     assert.equal(second.publish, first.publish, 'the second answer came from the cache (same selectors)');
     assert.equal(second.source, 'header', 'the source is the request’s own');
     now = (T0 + 10) * 1000 + 1;
     await assert.rejects(
-      auth.authenticate(bearer(token), HUB, 'publisher'),
+      auth.authenticate(await bearer(token), HUB, 'publisher'),
       (err: { code?: string }) => err.code === 'invalid_token',
       'an expired token is verified again and refused',
     );
@@ -75,28 +75,28 @@ describe('the authenticator with its cache', () => {
   it('clearTokenCache forgets verified tokens', async () => {
     const auth = await createAuthenticator(baseOptions({ clock: () => T0 * 1000 }));
     const token = await sign(atClaims(['publish'], ['*'], { exp: T0 + 60 }));
-    const first = await auth.authenticate(bearer(token), HUB, 'publisher');
+    const first = await auth.authenticate(await bearer(token), HUB, 'publisher');
     auth.clearTokenCache();
-    const again = await auth.authenticate(bearer(token), HUB, 'publisher');
+    const again = await auth.authenticate(await bearer(token), HUB, 'publisher');
     assert.notEqual(again?.publish, first?.publish, 'verified again after clearing');
   });
 
   it('a token cached for one role is not taken for the other, and a changed signature is verified', async () => {
     const auth = await createAuthenticator(baseOptions({ clock: () => T0 * 1000 }));
     const token = await sign(atClaims(['publish', 'subscribe'], ['*'], { exp: T0 + 60 }));
-    assert.ok((await auth.authenticate(bearer(token), HUB, 'publisher')) !== undefined, 'publisher ok');
+    assert.ok((await auth.authenticate(await bearer(token), HUB, 'publisher')) !== undefined, 'publisher ok');
     await assert.rejects(
-      auth.authenticate(bearer(token), HUB, 'subscriber'),
+      auth.authenticate(await bearer(token), HUB, 'subscriber'),
       (err: { code?: string }) => err.code === 'invalid_token',
       'signed with the publisher key: refused as a subscriber token despite the cache',
     );
     const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(43)}`;
     await assert.rejects(
-      auth.authenticate(bearer(forged), HUB, 'publisher'),
+      auth.authenticate(await bearer(forged), HUB, 'publisher'),
       (err: { code?: string }) => err.code === 'invalid_token',
       'same claims, other signature: verified, refused',
     );
     const sub = await sign(atClaims(['subscribe'], ['*'], { exp: T0 + 60 }), { key: SUBSCRIBER_SECRET });
-    assert.ok((await auth.authenticate(bearer(sub), HUB, 'subscriber')) !== undefined, 'subscriber ok');
+    assert.ok((await auth.authenticate(await bearer(sub), HUB, 'subscriber')) !== undefined, 'subscriber ok');
   });
 });
