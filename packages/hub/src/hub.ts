@@ -30,7 +30,6 @@ import type { HubOptions } from './hub-options.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { Broker } from './pubsub/broker.js';
 import { compileSelector } from './pubsub/compile-selector.js';
-import { MAX_RATE, MIN_RATE } from './pubsub/conflation.js';
 import type { Engine } from './pubsub/engine.js';
 import { LocalEngine } from './pubsub/local-engine.js';
 import {
@@ -39,6 +38,7 @@ import {
   LocalSubscriptions,
 } from './pubsub/local-subscriptions.js';
 import { publishUnique } from './pubsub/publish-unique.js';
+import { MAX_RATE, MIN_RATE } from './pubsub/rate-bounds.js';
 import type { SelectorLimits } from './pubsub/selector.js';
 import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { answerOf, assertProblem } from './support/expect-problem.js';
 import { formBody, type HubFixture, startHub } from './support/hub-fixture.js';
+import { publisherToken, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
 import { SseReader } from './support/sse-reader.js';
 
 /**
@@ -143,5 +144,57 @@ describe('topics conflated for everyone (HubOptions.conflate)', () => {
     );
     chat.close();
     prices.close();
+  });
+});
+
+describe('the tidings_max_rate token claim caps the rate', () => {
+  let signed: HubFixture;
+  before(async () => {
+    signed = await startHub({ ...SIGNED_HUB });
+  });
+  after(() => signed.close());
+
+  it('a stream of a capped token gets at most the cap, whatever maxRate it asks for', async () => {
+    const token = await subscriberToken(['*'], { claims: { tidings_max_rate: 5 } });
+    const open = (query: string) =>
+      SseReader.open(`${signed.url}?match=${encodeURIComponent(C)}${query}`, {
+        Authorization: `Bearer ${token}`,
+      });
+    const readers = [await open(''), await open('&maxRate=1000')];
+    const publisher = { Authorization: `Bearer ${await publisherToken()}` };
+    const started = performance.now();
+    // 20 batches of 10, paced 100 ms apart: an uncapped stream (even at maxRate=1000) gets at
+    // least one event per batch, 20 in about 2 s; at 5/s it gets about 10.
+    for (let b = 0; b < 20; b++) {
+      const lines = Array.from({ length: 10 }, (_, i) => formBody({ topic: C, data: `c${b * 10 + i}` }));
+      const res = await fetch(signed.url, {
+        method: 'POST',
+        headers: { 'Content-Type': BATCH, ...publisher },
+        body: lines.join('\n'),
+      });
+      assert.equal(res.status, 200, `batch stored: ${await res.clone().text()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const reader of readers) await waitForData(reader, 'c199');
+    const spanS = (performance.now() - started) / 1000;
+    for (const [n, reader] of readers.entries()) {
+      const data = reader.events.map((e) => e.data);
+      reader.close();
+      assertNewerOnly(data, `capped ${n}`);
+      assert.ok(
+        data.length <= Math.floor(spanS * 5) + 2,
+        `reader ${n}: ${data.length} events in ${spanS.toFixed(2)} s is above the token's 5/s plus one`,
+      );
+    }
+  });
+
+  it('a claim that is not a rate the hub serves invalidates the token', async () => {
+    for (const bad of [0, 2000, '5', null]) {
+      const token = await subscriberToken(['*'], { claims: { tidings_max_rate: bad } });
+      const res = await fetch(`${signed.url}?match=${encodeURIComponent(C)}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assertProblem(await answerOf(res), 'invalid_token', { challenge: 'invalid_token' });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import { MAX_RATE, MIN_RATE } from '../pubsub/rate-bounds.js';
 import type { SelectorLimits } from '../pubsub/selector.js';
 import type { AuthLimits } from './auth-options.js';
 import { rightsFromAuthorizationDetails } from './authorization-details.js';
@@ -83,11 +84,24 @@ export function principalFromClaims(
   return {
     subject: sub,
     expiresAt: typeof exp === 'number' ? exp : undefined,
+    maxRate: maxRateClaim(claims[MAX_RATE_CLAIM]),
     publish: rights.publish,
     subscribe: rights.subscribe,
     payloads: rights.payloads,
     source,
   };
+}
+
+/** A private claim name (RFC 7519 4.3) capping the token's streams to this many events per second. */
+export const MAX_RATE_CLAIM = 'tidings_max_rate';
+
+/** The rate cap of a token, either dialect; a claim that is not a rate the hub serves invalidates the token. */
+function maxRateClaim(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value >= MIN_RATE && value <= MAX_RATE)) {
+    throw invalidToken(`${MAX_RATE_CLAIM} must be a number from ${MIN_RATE} to ${MAX_RATE}`);
+  }
+  return value;
 }
 
 /** RFC 7519 4.1.3: `aud` is a string or an array of strings; it matches when it contains ours. */

@@ -23,6 +23,11 @@ export interface Principal {
   /** Topics whose private updates this token may read. */
   readonly subscribe: readonly Selector[];
   readonly payloads: readonly PayloadGrant[];
+  /**
+   * The `tidings_max_rate` claim (a Tidings extension, docs/mercure.md "Maximum rate"): the most
+   * events per second this token's streams get, whatever `maxRate` they ask for.
+   */
+  readonly maxRate?: number | undefined;
   readonly source: TokenSource;
 }
 

@@ -1,10 +1,6 @@
 import type { Sink } from '../subscribe/sink.js';
 import type { Update } from './update.js';
 
-/** Bounds of the `maxRate` query parameter, in events per second (400 invalid_max_rate outside). */
-export const MIN_RATE = 0.1;
-export const MAX_RATE = 1000;
-
 /** Milliseconds between two deliveries to a subscriber limited to `rate` events per second. */
 export function rateInterval(rate: number): number {
   return Math.max(1, Math.round(1000 / rate));

@@ -12,7 +12,7 @@ import { readSubscribeAsk, type SubscribeRequest } from './subscribe-request.js'
 /** An admitted subscribe: what it asked for, who asked, and its place against the caps. */
 export interface Admission {
   readonly selectors: readonly Selector[];
-  /** `maxRate` (events per second), when the subscriber asked for one. */
+  /** `maxRate` (events per second): the lower of the one asked for and the token's cap, if any. */
   readonly maxRate: number | undefined;
   readonly lastEventId: string | undefined;
   readonly principal: Principal | undefined;
@@ -65,7 +65,7 @@ export async function admit(ctx: HubContext, request: SubscribeRequest): Promise
   const selectors = ctx.subscriptionHost.intern(compileSelectors(ask.selectors, ctx.selectorLimits));
   return {
     selectors,
-    maxRate: ask.maxRate,
+    maxRate: lowest(ask.maxRate, principal?.maxRate),
     lastEventId: ask.lastEventId,
     principal,
     key,
@@ -91,6 +91,10 @@ export function checkPatterns(ctx: HubContext, requests: readonly SelectorReques
       { 'Retry-After': retryAfter(), Connection: 'close' },
     );
   }
+}
+
+function lowest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** Spreads the retries of refused clients: they would otherwise come back together. */
