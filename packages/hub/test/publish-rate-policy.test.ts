@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startCli } from './support/cli-process.js';
-import { accessToken, PUBLISHER_SECRET } from './support/sign-token.js';
+import { AUDIENCE, accessToken, ISSUER, PUBLISHER_SECRET } from './support/sign-token.js';
 
 const ORIGIN = 'https://app.example';
 const PUBLISHES = 12;
@@ -35,6 +35,11 @@ describe('publish rate policy through the CLI (issue 10)', () => {
       'memory',
       '--jwt-key',
       PUBLISHER_SECRET,
+      // The issuer and audience the test tokens carry (Mercure "Token Validation").
+      '--jwt-issuer',
+      ISSUER,
+      '--jwt-audience',
+      AUDIENCE,
       '--cors-origins',
       ORIGIN,
       '--publish-rate',
@@ -44,7 +49,7 @@ describe('publish rate policy through the CLI (issue 10)', () => {
       '2',
     ]);
     try {
-      const token = await accessToken(['publish'], ['*'], { claims: { iss: undefined, aud: undefined } });
+      const token = await accessToken(['publish'], ['*']);
       const header = await publishAll(cli.url, { Authorization: `Bearer ${token}` });
       assert.deepEqual(header, Array(PUBLISHES).fill(200), `a backend token is not throttled: ${header}`);
       const cookie = await publishAll(cli.url, { Cookie: `mercureAuthorization=${token}`, Origin: ORIGIN });
@@ -61,13 +66,18 @@ describe('publish rate policy through the CLI (issue 10)', () => {
       'memory',
       '--jwt-key',
       PUBLISHER_SECRET,
+      // The issuer and audience the test tokens carry (Mercure "Token Validation").
+      '--jwt-issuer',
+      ISSUER,
+      '--jwt-audience',
+      AUDIENCE,
       '--publish-token-rate',
       '0.01',
       '--publish-burst',
       '3',
     ]);
     try {
-      const token = await accessToken(['publish'], ['*'], { claims: { iss: undefined, aud: undefined } });
+      const token = await accessToken(['publish'], ['*']);
       const header = await publishAll(cli.url, { Authorization: `Bearer ${token}` });
       assert.equal(count(header, 200), 3, `the burst passes: ${header}`);
       assert.equal(count(header, 429), PUBLISHES - 3, `then 429: ${header}`);
