@@ -37,13 +37,21 @@ export class WriteCoalescer {
   /** Queues `update`, the one registered by the latest begin(), for `sub`. */
   enqueue(sub: Subscriber, update: Update): void {
     const count = sub.pendingCount++;
-    if (count === 0) this.#dirty.push(sub);
     const list = sub.pendingList;
-    const framing = sub.sink.framing;
-    if (!framing.sharesUpdateChunk) {
-      if (list === null) sub.pendingList = [framing.event(update)];
-      else list.push(framing.event(update));
-    } else if (list !== null) list.push(update.chunk);
+    if (count === 0) {
+      this.#dirty.push(sub);
+      // A framing of its own: a list from its first update of the turn on (looked at once per
+      // turn, not per update: the common case below stays a count).
+      const { framing } = sub.sink;
+      if (!framing.sharesUpdateChunk) {
+        sub.pendingList = [framing.event(update)];
+        return;
+      }
+    }
+    if (list !== null) {
+      const { framing } = sub.sink;
+      list.push(framing.sharesUpdateChunk ? update.chunk : framing.event(update));
+    }
     // Each update reaches a subscriber at most once and in dispatch order: one that has had
     // every earlier frame of the turn has had exactly the first `count` of them.
     else if (count !== this.#frames.length - 1)
