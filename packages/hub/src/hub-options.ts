@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth/principal.js';
 import type { Limits } from './limits.js';
 import type { Engine } from './pubsub/engine.js';
+import type { TlsCredentials } from './transports/http2/tls-front.js';
 
 export interface HubOptions {
   /** Where updates go and history lives. Default: a LocalEngine over an in-memory history of `historySize`. */
@@ -43,6 +44,12 @@ export interface HubOptions {
    * (pubsub/conflation.ts). A subscriber that asked for its own `maxRate` keeps it. Default: none.
    */
   conflate?: { topics: readonly string[]; maxRate: number };
+  /**
+   * Serve TLS on the hub's port (PEM certificate chain and key): HTTP/2 and HTTP/1.1 on the same
+   * port, chosen by ALPN. Without it the port is cleartext: HTTP/1.1, and HTTP/2 with prior
+   * knowledge (h2c), as reverse proxies speak to a backend. `Hub.setTlsCredentials` renews them.
+   */
+  tls?: TlsCredentials;
   /** Limits; see limits.ts for names and defaults. */
   limits?: Partial<Limits>;
   /** Use the first X-Forwarded-For address as the client key (only behind a trusted proxy). Default false. */

@@ -49,6 +49,8 @@ import { Heartbeats } from './stream/heartbeats.js';
 import { ReplayGate } from './subscribe/replay-gate.js';
 import { compileSelectors, selectorRequests } from './subscribe/selectors-from-query.js';
 import { SubscriptionHost } from './subscribe/subscription-host.js';
+import { Http2Transport } from './transports/http2/http2-transport.js';
+import type { TlsCredentials } from './transports/http2/tls-front.js';
 
 const HUB_PATH = '/.well-known/mercure';
 const DEFAULT_HUB_URL = `http://localhost${HUB_PATH}`;
@@ -89,6 +91,8 @@ export class Hub {
   #sweepUnusedAt = 64;
   /** Serves subscribe streams on raw sockets, in front of node:http (undefined: all through node:http). */
   readonly #intake: StreamIntake | undefined;
+  /** HTTP/2: h2 on the TLS port (ALPN), h2c with prior knowledge on the cleartext one. */
+  readonly #http2: Http2Transport;
 
   private constructor(options: HubOptions, authenticator: Authenticator) {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -197,8 +201,16 @@ export class Hub {
       },
       (req, res) => this.#handle(req, res),
     );
+    this.#http2 = new Http2Transport({
+      limits,
+      logger: this.logger,
+      http1: this.server,
+      tls: options.tls,
+      serve: (req, res) => this.#serve(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+    });
     // Idle streams cost a fraction of the memory without node:http's objects (issue 5).
     this.#intake = StreamIntake.install(this.server, {
+      h2c: (socket) => this.#http2.acceptCleartext(socket),
       headersTimeoutMs: limits.headersTimeoutMs,
       checkEveryMs,
       subscribe: (head, socket, takeSocket) =>
@@ -265,14 +277,29 @@ export class Hub {
     return new Hub(options, authenticator);
   }
 
+  /** Listens: TLS (h2 and HTTP/1.1 by ALPN) with `tls`, else cleartext (HTTP/1.1 and h2c). */
   listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    const server = this.#http2.listener;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(server.address() as AddressInfo);
       });
     });
+  }
+
+  /** True when the hub's port speaks TLS (HubOptions.tls). */
+  get tls(): boolean {
+    return this.#http2.tls;
+  }
+
+  /**
+   * Replaces the TLS certificate and key (a renewal; the CLI does it on SIGHUP): connections
+   * made from now on get the new ones, open connections and their streams are left alone.
+   */
+  setTlsCredentials(credentials: TlsCredentials): void {
+    this.#http2.setCredentials(credentials);
   }
 
   /** Publishes from inside the process (no token): validated like an HTTP publish. Resolves with the event id once stored. */
@@ -376,7 +403,13 @@ export class Hub {
   async close(): Promise<void> {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const listener = this.#http2.listener;
+    const closed = Promise.all([
+      new Promise<void>((resolve) => this.server.close(() => resolve())),
+      listener === this.server ? undefined : new Promise<void>((resolve) => listener.close(() => resolve())),
+    ]);
+    // GOAWAY before the streams end: their clients reconnect on a new connection, not this one.
+    this.#http2.goaway();
     const streams = [...this.#broker.subscribers()].map((sub) => sub.sink);
     for (const stream of streams) stream.close('shutdown');
     this.server.closeIdleConnections();
@@ -385,8 +418,9 @@ export class Hub {
     for (const socket of this.#unused) socket.destroy();
     const deadline = setTimeout(() => {
       this.server.closeAllConnections();
-      // Streams on raw sockets are not node:http's connections.
+      // Streams on raw sockets are not node:http's connections, nor are HTTP/2 sessions.
       for (const stream of streams) stream.destroy();
+      this.#http2.destroy();
     }, 5_000);
     deadline.unref();
     await closed;
@@ -435,6 +469,11 @@ export class Hub {
       );
       return;
     }
+    this.#serve(req, res);
+  }
+
+  /** A request of the hub's own server, of any HTTP version it speaks (HTTP/2 streams come here directly). */
+  #serve(req: IncomingMessage, res: ServerResponse): void {
     if (this.#take(req, res, true)) return;
     if (this.#fallback !== undefined) this.#fallback(req, res);
     else sendProblem(res, new HubError('not_found'));

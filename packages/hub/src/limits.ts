@@ -76,6 +76,12 @@ export interface Limits {
   headersTimeoutMs: number;
   /** Time to receive a whole request, body included (ms); never applies to a running SSE response. */
   requestTimeoutMs: number;
+  /** HTTP/2: streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS; more are refused). */
+  h2MaxConcurrentStreams: number;
+  /** HTTP/2: memory one connection may hold in nghttp2 (bytes); past it new streams are refused. */
+  h2MaxSessionMemoryBytes: number;
+  /** HTTP/2: size of one request's header list (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113 6.5.2). */
+  h2MaxHeaderListBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -108,4 +114,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   lifetimeJitter: 0.1,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  h2MaxConcurrentStreams: 100,
+  h2MaxSessionMemoryBytes: 10 * 1024 * 1024,
+  h2MaxHeaderListBytes: 16 * 1024,
 });

@@ -25,6 +25,18 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'public URL of the hub (default http://<host>:<port>/.well-known/mercure)',
   },
   {
+    name: 'tls-cert',
+    kind: 'string',
+    help: 'PEM certificate chain: serve TLS, HTTP/2 and HTTP/1.1 on the port (by ALPN); reloaded on SIGHUP',
+  },
+  { name: 'tls-key', kind: 'string', help: 'PEM private key of --tls-cert (reloaded with it)' },
+  {
+    name: 'tls-self-signed',
+    kind: 'boolean',
+    default: 'false',
+    help: 'serve TLS with a development certificate for localhost, made once and kept in --data-dir',
+  },
+  {
     name: 'jwt-key',
     kind: 'list',
     help: 'key for publisher and subscriber tokens: HMAC secret, PEM, PEM file or JWKS file',

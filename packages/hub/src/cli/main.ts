@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { commandsText, helpText, parseFlags } from './flags.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from './log-format.js';
-import { serve } from './serve.js';
+import { reloadTls, serve } from './serve.js';
 
 /** `tidings serve [flags]`: runs the hub until SIGTERM/SIGINT, then shuts down gracefully. */
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(String(flags['log-level']), format);
   const hub = await serve(flags, logger);
+  // A renewed certificate (certbot, cert-manager) is picked up without a restart.
+  const onHangup = () => reloadTls(hub, flags, logger);
+  if (flags['tls-cert'] !== undefined) process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down: ending streams so clients reconnect elsewhere');
@@ -40,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', onHangup);
   await hub.close();
   logger.info('stopped');
   return 0;

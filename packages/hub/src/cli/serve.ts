@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createHub, type Hub } from '../hub.js';
 import { createEngine } from '../pubsub/create-engine.js';
+import { readTlsFiles } from '../transports/http2/tls-files.js';
 import type { FlagValues } from './flags.js';
+import { tlsFromFlags } from './tls-flags.js';
 
 const num = (v: FlagValues[string]) => v as number;
 
@@ -33,9 +35,11 @@ export async function serve(
     historyMaxAgeMs: num(flags['history-max-age']),
     logger,
   });
+  const tls = await tlsFromFlags(flags);
+  const scheme = tls === undefined ? 'http' : 'https';
   const hubUrl =
     (flags['hub-url'] as string | undefined) ??
-    `http://${host.includes(':') ? `[${host}]` : host}:${port}/.well-known/mercure`;
+    `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/.well-known/mercure`;
   const corsOrigins = list(flags['cors-origins']);
   // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's
   // development tokens; it must be the key of both roles for them to work everywhere.
@@ -68,6 +72,7 @@ export async function serve(
     retryMs: num(flags.retry),
     subscriptions: flags.subscriptions === true,
     trustProxy: flags['trust-proxy'] === true,
+    ...(tls !== undefined && { tls: tls.credentials }),
     logger,
     limits: {
       maxBodyBytes: num(flags['max-body']),
@@ -132,7 +137,7 @@ export async function serve(
       throw new Error(`no permission to listen on port ${port}: use --port 1024 or above`);
     throw err;
   }
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
+  const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
   // The start banner: where the hub is, where history lives, and how it is secured.
   logger.info(
     {
@@ -147,9 +152,27 @@ export async function serve(
       port: address.port,
       transport: redactCredentials(transport),
     },
-    `tidings hub listening on ${url}`,
+    `tidings hub listening on ${url}${tls === undefined ? '' : ' (HTTP/2 and HTTP/1.1 over TLS)'}`,
   );
+  if (tls?.advice !== undefined) logger.info(tls.advice(`${scheme}://localhost:${address.port}/`));
   return hub;
+}
+
+/**
+ * SIGHUP: reads `--tls-cert` and `--tls-key` again and gives new connections the new pair;
+ * connections and streams already open keep theirs. A pair that does not load is logged and
+ * the old one kept.
+ */
+export function reloadTls(hub: Hub, flags: FlagValues, logger: Logger): void {
+  const cert = flags['tls-cert'] as string | undefined;
+  const key = flags['tls-key'] as string | undefined;
+  if (cert === undefined || key === undefined || !hub.tls) return;
+  try {
+    hub.setTlsCredentials(readTlsFiles(cert, key));
+    logger.info({ cert }, 'TLS certificate reloaded: new connections use it');
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'TLS certificate not reloaded: the previous one stays');
+  }
 }
 
 function storeText(transport: string, flags: FlagValues): string {

@@ -1,5 +1,6 @@
 import { maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { matchPreface } from '../transports/http2/preface.js';
 import { MAX_HEAD_BYTES, readSubscribeHead, type SubscribeHead } from './subscribe-head.js';
 
 type ConnectionListener = (this: Server, socket: Socket) => void;
@@ -27,6 +28,11 @@ export interface StreamIntakeOptions {
     | undefined;
   /** The socket is a stream's now: it will never carry a request node:http sees. */
   ownedByStream(socket: Socket): void;
+  /**
+   * Takes a connection that starts with the HTTP/2 preface (h2c with prior knowledge), its
+   * first bytes put back; undefined: such a connection goes to node:http, which answers 505.
+   */
+  readonly h2c?: ((socket: Socket) => void) | undefined;
 }
 
 /**
@@ -100,7 +106,10 @@ export class StreamIntake {
     let earlyBytes = 0;
     let head: SubscribeHead | undefined;
     let idle: NodeJS.Timeout | undefined;
-    const onData = (chunk: Buffer) => {
+    /** The first bytes while they are a prefix of the HTTP/2 preface (it may come in pieces). */
+    let preface: Buffer | undefined;
+    const onData = (data: Buffer) => {
+      let chunk = data;
       if (idle !== undefined) {
         clearTimeout(idle);
         idle = undefined;
@@ -112,6 +121,17 @@ export class StreamIntake {
         earlyBytes += chunk.length;
         if (earlyBytes > MAX_EARLY_BYTES) socket.destroy();
         return;
+      }
+      const h2c = this.#opts.h2c;
+      if (h2c !== undefined && !kept) {
+        if (preface !== undefined) chunk = Buffer.concat([preface, chunk]);
+        const match = matchPreface(chunk);
+        if (match === 'partial') {
+          preface = chunk;
+          return;
+        }
+        if (match === 'preface') return handOverH2c(chunk, h2c);
+        preface = undefined;
       }
       const subscribe = this.#opts.subscribe;
       head = subscribe === undefined ? undefined : readSubscribeHead(chunk, this.#maxHeadBytes);
@@ -149,6 +169,16 @@ export class StreamIntake {
       socket.unshift(bytes);
       this.#http.call(this.#server, socket);
       socket.resume();
+    };
+    // HTTP/2 has its own framing, limits and deadlines from here on (transports/http2/).
+    const handOverH2c = (bytes: Buffer, h2c: (socket: Socket) => void) => {
+      this.#pending.delete(socket);
+      release();
+      if (socket.destroyed) return;
+      socket.pause();
+      socket.unshift(bytes);
+      this.#opts.ownedByStream(socket);
+      h2c(socket);
     };
     let claimed = false;
     const takeSocket = (): boolean => {
