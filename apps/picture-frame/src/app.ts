@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createEngine, createHub, type Hub } from '@tidings/hub';
+import { createEngine, createHub, type Hub, type TlsCredentials } from '@tidings/hub';
 import { recoverCurrentPicture } from './current-picture.js';
 import { type EmojiDemo, type EmojiDemoOptions, startEmojiDemo } from './emoji/emoji-demo.js';
 import type { FrameLogger } from './frame-hub.js';
@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly maxKeywordLength?: number;
   readonly log?: FrameLogger;
   readonly viewersCoalesceMs?: number;
+  /** HTTPS on the port (HTTP/2 and HTTP/1.1, by ALPN); undefined: plain HTTP (HTTP/1.1, and h2c). */
+  readonly tls?: TlsCredentials | undefined;
   /** The emojitracker demo at /emoji (src/emoji/): its feeder's options, or false for none. Default on. */
   readonly emoji?: Omit<EmojiDemoOptions, 'log'> | false;
 }
@@ -69,6 +71,7 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
     // ...but only the frame publishes: a key nobody knows closes the hub's HTTP publish route,
     // so pictures (and their URLs) can only come from a provider through POST /search.
     publisherKeys: [randomBytes(32).toString('base64url')],
+    ...(o.tls !== undefined && { tls: o.tls }),
     // /emoji first (its own paths only), everything else is the frame's.
     fallback: (req, res) => {
       if (emoji?.handle(req, res) !== true) frame.handle(req, res);
@@ -91,7 +94,7 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
     hub,
     frame,
     port: address.port,
-    url: `http://${shownHost}:${address.port}/`,
+    url: `${o.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}/`,
     durable: engine !== undefined,
     emoji,
     async close() {

@@ -14,9 +14,18 @@ export interface FrameConfig extends ProviderConfig {
   readonly searchBurst: number;
   readonly searchesPerMinute: number;
   readonly maxKeywordLength: number;
+  /** Serve HTTPS (HTTP/2 and HTTP/1.1) with a development certificate kept in `dataDir`. */
+  readonly tlsSelfSigned: boolean;
+  /** Serve HTTPS with this PEM certificate chain and key (both or neither). */
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
 }
 
-const HELP = `Usage: npm start -- [--port N] [--host ADDR] [--data-dir DIR]
+const HELP = `Usage: npm start -- [--port N] [--host ADDR] [--data-dir DIR] [--tls-self-signed | --tls-cert FILE --tls-key FILE]
+
+  --tls-self-signed          HTTPS (HTTP/2 and HTTP/1.1) with a certificate for localhost, made once and
+                             kept in the data folder (the log says how to trust it)
+  --tls-cert, --tls-key      HTTPS with your own PEM certificate chain and key
 
 Environment:
   PORT                       port to listen on (default ${DEFAULT_PORT}; --port wins)
@@ -53,6 +62,9 @@ export function parseConfig(
     port?: string | undefined;
     host?: string | undefined;
     'data-dir'?: string | undefined;
+    'tls-self-signed'?: boolean | undefined;
+    'tls-cert'?: string | undefined;
+    'tls-key'?: string | undefined;
     help?: boolean | undefined;
   };
   try {
@@ -62,6 +74,9 @@ export function parseConfig(
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
+        'tls-self-signed': { type: 'boolean' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -70,6 +85,12 @@ export function parseConfig(
     throw new ConfigError(`${(err as Error).message}\n\n${HELP}`);
   }
   if (values.help) return 'help';
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key go together');
+  }
+  if (values['tls-cert'] !== undefined && values['tls-self-signed'] === true) {
+    throw new ConfigError('--tls-self-signed and --tls-cert exclude each other');
+  }
   const provider = (env['PICTURE_PROVIDER'] || 'catalogue').toLowerCase();
   if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) {
     throw new ConfigError(`PICTURE_PROVIDER must be one of ${PROVIDER_NAMES.join(', ')}, not "${provider}"`);
@@ -84,6 +105,9 @@ export function parseConfig(
     ),
     host: values.host ?? (env['HOST'] || undefined),
     dataDir: values['data-dir'] ?? (env['TIDINGS_DATA_DIR'] || DEFAULT_DATA_DIR),
+    tlsSelfSigned: values['tls-self-signed'] === true,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
     provider: provider as ProviderName,
     flickrApiKey: env['FLICKR_API_KEY'] || undefined,
     flickrApiUrl: env['FLICKR_API_URL'] || undefined,

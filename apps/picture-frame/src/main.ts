@@ -3,7 +3,13 @@
  *   node apps/picture-frame/dist/src/main.js [--port 3000] [--host 127.0.0.1] [--data-dir DIR]
  */
 
-import { createLogger } from '@tidings/hub';
+import {
+  createLogger,
+  readTlsFiles,
+  type SelfSigned,
+  selfSignedCredentials,
+  trustAdvice,
+} from '@tidings/hub';
 import { startPictureFrame } from './app.js';
 import { ConfigError, HELP, parseConfig } from './config.js';
 import { packageRoot } from './package-root.js';
@@ -16,6 +22,14 @@ async function main(): Promise<void> {
     return;
   }
   const provider = createProvider(config, packageRoot());
+  // A development certificate lives beside the history, so a browser's exception survives restarts.
+  const selfSigned: SelfSigned | undefined = config.tlsSelfSigned
+    ? await selfSignedCredentials(config.dataDir)
+    : undefined;
+  const tls =
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? readTlsFiles(config.tlsCert, config.tlsKey)
+      : selfSigned;
   const running = await startPictureFrame({
     port: config.port,
     host: config.host,
@@ -24,13 +38,15 @@ async function main(): Promise<void> {
     searchBurst: config.searchBurst,
     searchesPerMinute: config.searchesPerMinute,
     maxKeywordLength: config.maxKeywordLength,
+    tls,
     // Human lines with local times on a terminal, JSON lines when stderr is a file or a pipe.
     log: createLogger('info', 'auto', process.stderr),
   });
   const history = running.durable ? `history in ${config.dataDir}` : 'history in memory';
   process.stdout.write(
     `Shared Picture Frame on ${running.url}  (pictures: ${provider.name}; ${history})\n` +
-      `Open it in two tabs and search "pumpkin" in one. Ctrl-C stops.\n`,
+      `Open it in two tabs and search "pumpkin" in one. Ctrl-C stops.\n` +
+      (selfSigned === undefined ? '' : `${trustAdvice(selfSigned, running.url)}\n`),
   );
 
   let stopping = false;

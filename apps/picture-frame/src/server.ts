@@ -232,7 +232,9 @@ function checkSameOrigin(req: IncomingMessage): void {
   } catch {
     host = undefined;
   }
-  if (host === undefined || host !== req.headers.host) throw new FrameError('cross_origin');
+  // HTTP/2 names the target host in `:authority`, and sends no Host (RFC 9113 8.3.1).
+  const target = req.headers.host ?? (req.headers[':authority'] as string | undefined);
+  if (host === undefined || host !== target) throw new FrameError('cross_origin');
 }
 
 /** The client a rate limit applies to: its address (an IPv6 client by its /64 network). */

@@ -23,6 +23,8 @@ export async function startFrameProcess(opts: {
   port: number;
   dataDir: string;
   env?: Record<string, string>;
+  /** More command-line flags (e.g. --tls-self-signed). */
+  args?: readonly string[];
 }): Promise<FrameProcess> {
   const child = spawn(
     process.execPath,
@@ -35,6 +37,7 @@ export async function startFrameProcess(opts: {
       String(opts.port),
       '--data-dir',
       opts.dataDir,
+      ...(opts.args ?? []),
     ],
     {
       cwd: join(root, '..', '..'),
@@ -53,7 +56,7 @@ export async function startFrameProcess(opts: {
   const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`frame did not start:\n${out}`)), 30_000);
     const check = () => {
-      const m = /Shared Picture Frame on (http:\/\/\S+)/.exec(out);
+      const m = /Shared Picture Frame on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
