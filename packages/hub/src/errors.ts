@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     status: 400,
     title: 'maxRate must be one decimal number from 0.1 to 1000 events per second',
   },
+  invalid_wait: {
+    status: 400,
+    title: 'wait must be one number of seconds from 0 to the configured maximum',
+  },
   header_too_large: { status: 431, title: 'Request headers are too large' },
   http_version_not_supported: { status: 505, title: 'Only HTTP/1.1 and HTTP/1.0 are spoken' },
   duplicate_id: { status: 409, title: 'An update with this id is already in history' },
@@ -57,7 +61,7 @@ export const ERROR_CODES = {
     title: 'The access token does not grant this action on this topic',
     rfc6750: 'insufficient_scope',
   },
-  forbidden_origin: { status: 403, title: 'This Origin may not publish with cookie credentials' },
+  forbidden_origin: { status: 403, title: 'This Origin may not use cookie credentials here' },
   // 404 / 405
   not_found: { status: 404, title: 'No such resource' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this resource' },

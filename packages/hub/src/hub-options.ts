@@ -4,6 +4,7 @@ import type { Authenticator } from './auth/principal.js';
 import type { Limits } from './limits.js';
 import type { Engine } from './pubsub/engine.js';
 import type { TlsCredentials } from './transports/http2/tls-front.js';
+import type { WebSocketOptions } from './transports/websocket/websocket-options.js';
 
 export interface HubOptions {
   /** Where updates go and history lives. Default: a LocalEngine over an in-memory history of `historySize`. */
@@ -50,6 +51,8 @@ export interface HubOptions {
    * knowledge (h2c), as reverse proxies speak to a backend. `Hub.setTlsCredentials` renews them.
    */
   tls?: TlsCredentials;
+  /** Subscriptions over WebSocket on the hub URL: on by default; compression and publishing are options (docs/transports.md). */
+  websocket?: WebSocketOptions;
   /** Limits; see limits.ts for names and defaults. */
   limits?: Partial<Limits>;
   /** Use the first X-Forwarded-For address as the client key (only behind a trusted proxy). Default false. */

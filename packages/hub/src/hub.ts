@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { type Logger, pino } from 'pino';
 import { DEV_ISSUER } from './auth/auth-options.js';
@@ -25,6 +26,7 @@ import { subscribeRaw } from './http/raw-subscribe.js';
 import { StreamIntake } from './http/stream-intake.js';
 import { handleSubscribe } from './http/subscribe-handler.js';
 import { handleSubscriptions } from './http/subscriptions-handler.js';
+import { serveAsRequest } from './http/upgrade-fallback.js';
 import type { HubContext } from './hub-context.js';
 import type { HubOptions } from './hub-options.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -51,6 +53,7 @@ import { compileSelectors, selectorRequests } from './subscribe/selectors-from-q
 import { SubscriptionHost } from './subscribe/subscription-host.js';
 import { Http2Transport } from './transports/http2/http2-transport.js';
 import type { TlsCredentials } from './transports/http2/tls-front.js';
+import { isWebSocketUpgrade, WebSocketTransport } from './transports/websocket/websocket-transport.js';
 
 const HUB_PATH = '/.well-known/mercure';
 const DEFAULT_HUB_URL = `http://localhost${HUB_PATH}`;
@@ -93,6 +96,8 @@ export class Hub {
   readonly #intake: StreamIntake | undefined;
   /** HTTP/2: h2 on the TLS port (ALPN), h2c with prior knowledge on the cleartext one. */
   readonly #http2: Http2Transport;
+  /** Subscriptions over WebSocket (HubOptions.websocket); undefined when turned off. */
+  readonly #websocket: WebSocketTransport | undefined;
 
   private constructor(options: HubOptions, authenticator: Authenticator) {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -187,6 +192,8 @@ export class Hub {
       announce: (info) => this.#announce(info),
     };
     this.engine.onUpdate((u) => this.#dispatch(u));
+    this.#websocket =
+      options.websocket?.enabled === false ? undefined : new WebSocketTransport(this.#ctx, options.websocket);
     // Node only checks header deadlines this often (default 30 s, which would let a slowloris
     // hold a socket 30 s past headersTimeout). The check walks only incomplete requests.
     const checkEveryMs = Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4)));
@@ -240,14 +247,18 @@ export class Hub {
       }
       watch.track(socket);
     });
-    // Only events the hub already handles: a listener on checkContinue, upgrade or connect would
-    // change how Node answers those requests.
+    // Only events the hub handles: a listener on checkContinue or connect would change how Node
+    // answers those requests (the upgrade listener serves what it does not take as node:http did).
     const used = (req: IncomingMessage) => {
       this.#unused.delete(req.socket);
       this.#intake?.requestSeen(req.socket);
     };
     this.server.prependListener('request', used);
     this.server.prependListener('checkExpectation', used);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      used(req);
+      if (!this.upgrade(req, socket, head)) serveAsRequest(this.server, req, socket, head);
+    });
     // Node answers an unknown `Expect` with a bare 417; RFC 9110 10.1.1 lets a server ignore it
     // instead, so such a request gets the same answer (and problem body) as without it.
     this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res));
@@ -369,6 +380,7 @@ export class Hub {
   attach(server: Server): () => void {
     return attachToServer(server, {
       take: (req, res) => this.#take(req, res),
+      upgrade: (req, socket, head) => this.upgrade(req, socket, head),
       // TLS connections are read by the TLS layer first: no raw path there.
       subscribe:
         server instanceof TlsServer
@@ -376,6 +388,26 @@ export class Hub {
           : (head, socket, takeSocket) =>
               subscribeRaw(this.#ctx, head, socket, takeSocket, server.keepAliveTimeout),
     });
+  }
+
+  /**
+   * Serves a WebSocket subscribe (`Upgrade: websocket` on the hub URL) from a server's `upgrade`
+   * event: true when it took the request (it answers it, refusals included), false, with nothing
+   * touched, for any other upgrade. The hub's own server and `attach()` call it; an app with a
+   * server of its own calls it from its `upgrade` listener (docs/transports.md).
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const websocket = this.#websocket;
+    if (websocket === undefined || !isWebSocketUpgrade(req)) return false;
+    let url: URL;
+    try {
+      url = new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://hub.invalid');
+    } catch {
+      return false;
+    }
+    if (url.pathname !== HUB_PATH && url.pathname !== `${HUB_PATH}/`) return false;
+    websocket.serve(req, socket, head, url).catch(() => socket.destroy());
+    return true;
   }
 
   /** Active subscriptions on this process. */

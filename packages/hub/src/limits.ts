@@ -72,6 +72,10 @@ export interface Limits {
   /** Longest life of one stream (ms), minus up to `lifetimeJitter` of it at random. 0 disables. */
   maxStreamLifetimeMs: number;
   lifetimeJitter: number;
+  /** Longest `wait` of a long poll (ms; 400 invalid_wait past it): transports/poll/. */
+  maxPollWaitMs: number;
+  /** Events in one poll answer (also at most `maxQueueBytes`); the cursor continues where it stopped. */
+  maxPollEvents: number;
   /** Time to receive all request headers (ms): slowloris. Node answers 408. */
   headersTimeoutMs: number;
   /** Time to receive a whole request, body included (ms); never applies to a running SSE response. */
@@ -112,6 +116,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   writeTimeoutMs: 30_000,
   maxStreamLifetimeMs: 0,
   lifetimeJitter: 0.1,
+  maxPollWaitMs: 30_000,
+  maxPollEvents: 1000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   h2MaxConcurrentStreams: 100,

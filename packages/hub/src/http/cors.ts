@@ -46,8 +46,8 @@ export class CorsPolicy {
       this.#refused(origin);
       return out;
     }
-    // Link carries the Subscription API's cursor (Mercure "Subscription API").
-    out['Access-Control-Expose-Headers'] = 'Mercure-Last-Event-ID, Last-Event-ID, Link';
+    // Link carries the Subscription API's cursor (Mercure "Subscription API"), ETag a poll's.
+    out['Access-Control-Expose-Headers'] = 'Mercure-Last-Event-ID, Last-Event-ID, Link, ETag';
     return out;
   }
 
@@ -62,14 +62,14 @@ export class CorsPolicy {
     );
   }
 
-  /** Answers a preflight: EventSource with Last-Event-ID, fetch with Authorization. */
+  /** Answers a preflight: EventSource with Last-Event-ID, fetch with Authorization, a poll with If-None-Match. */
   preflight(req: IncomingMessage, res: ServerResponse): void {
     this.apply(req, res);
     if (res.hasHeader('Access-Control-Allow-Origin')) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, QUERY, POST, OPTIONS');
       res.setHeader(
         'Access-Control-Allow-Headers',
-        'Authorization, Last-Event-ID, Content-Type, Cache-Control, Accept',
+        'Authorization, Last-Event-ID, Content-Type, Cache-Control, Accept, If-None-Match',
       );
       res.setHeader('Access-Control-Max-Age', '600');
     }

@@ -4,6 +4,8 @@ import { SseResponseSink } from '../stream/sse-response-sink.js';
 import { admit } from '../subscribe/admission.js';
 import { startSubscription } from '../subscribe/start-subscription.js';
 import { readQueryBody, subscribeParams } from '../subscribe/subscribe-params.js';
+import { handlePoll } from '../transports/poll/poll-handler.js';
+import { wantsJson } from '../transports/poll/poll-request.js';
 import { readBody } from './read-body.js';
 
 /**
@@ -22,6 +24,8 @@ export async function handleSubscribe(
   // Mercure "Subscription": a safe method whose form body carries the parameters (RFC 10008).
   const body =
     req.method === 'QUERY' ? await readQueryBody(req, ctx.limits.maxBodyBytes, readBody) : undefined;
+  // `Accept: application/json`: a poll or long poll, not a stream (transports/poll/).
+  if (wantsJson(req.headers.accept)) return handlePoll(ctx, req, res, url, body);
   const admission = await admit(ctx, { message: req, url, params: subscribeParams(url, body) });
   // The client went away meanwhile. (Not `req.destroyed` for a QUERY: its request stream is
   // destroyed once its body has been read, its connection is not.)

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { wantsJson } from '../transports/poll/poll-request.js';
 
 /** The one path a raw stream is served on (Mercure "Subscription"). */
 export const HUB_PATH = '/.well-known/mercure';
@@ -103,5 +104,7 @@ export function readSubscribeHead(bytes: Buffer, maxBytes = MAX_HEAD_BYTES): Sub
   // node:http refuses an HTTP/1.1 request without Host (RFC 9112 3.2): so does this path, by
   // leaving it to node:http.
   if (headers.host === undefined) return undefined;
+  // A poll (`Accept: application/json`) is a short answer, not a stream: node:http's.
+  if (wantsJson(headers.accept)) return undefined;
   return { target, url, headers, http10 };
 }
