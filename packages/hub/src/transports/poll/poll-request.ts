@@ -8,17 +8,19 @@ import type { SubscribeParams } from '../../subscribe/subscribe-params.js';
  * Wildcards do not count: `*\/*` (curl, fetch) keeps getting the stream.
  */
 export function wantsJson(accept: string | undefined): boolean {
-  if (accept === undefined || !accept.includes('json')) return false;
+  if (accept === undefined) return false;
+  const ranges = accept.toLowerCase();
+  if (!ranges.includes('json')) return false;
   let json = 0;
   let stream = -1;
-  for (const range of accept.split(',')) {
+  for (const range of ranges.split(',')) {
     const [type = '', ...params] = range.split(';');
-    const name = type.trim().toLowerCase();
+    const name = type.trim();
     if (name !== 'application/json' && name !== 'text/event-stream') continue;
     let q = 1;
     for (const p of params) {
       const [k, v] = p.split('=');
-      if (k?.trim().toLowerCase() === 'q') q = Number(v?.trim());
+      if (k?.trim() === 'q') q = Number(v?.trim());
     }
     if (!(q >= 0 && q <= 1)) q = 0;
     if (name === 'application/json') json = Math.max(json, q);
