@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 
+/** A request without Origin gets no CORS header (one shared object, not one per request). */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Refused origins remembered for the once-per-origin log; past this, refusals are no longer logged. */
 const MAX_LOGGED_ORIGINS = 1024;
 
@@ -34,8 +37,8 @@ export class CorsPolicy {
   }
 
   /** The CORS response headers for a request with this Origin, in the order they are written. */
-  headers(origin: string | undefined): Record<string, string> {
-    if (origin === undefined) return {};
+  headers(origin: string | undefined): Readonly<Record<string, string>> {
+    if (origin === undefined) return NO_HEADERS;
     const out: Record<string, string> = { Vary: 'Origin' };
     if (this.#origins.has(origin)) {
       out['Access-Control-Allow-Origin'] = origin;

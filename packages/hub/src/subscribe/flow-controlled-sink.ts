@@ -31,8 +31,9 @@ const CLOSED = 4;
  * does not drain within the write timeout, is dropped: it reconnects with Last-Event-ID and
  * resumes from history, so nothing is lost and nobody else waits for it.
  *
- * A transport extends this with `send` (hand frames to the transport: false when it pushes
- * back), `open` and `close`, and calls `drained()` and `ended(reason)` from its events.
+ * A transport extends this with `send` and `sendAsIs` (hand frames, or its head, to the
+ * transport: false when it pushes back), `open`, `close`, `destroy` and `released`, calls
+ * `opened()` once its head is out, and `drained()` and `ended(reason)` from its events.
  */
 export abstract class FlowControlledSink implements Sink {
   owner: SinkOwner | undefined;
