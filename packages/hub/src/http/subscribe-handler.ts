@@ -4,6 +4,7 @@ import { SseResponseSink } from '../stream/sse-response-sink.js';
 import { admit } from '../subscribe/admission.js';
 import { startSubscription } from '../subscribe/start-subscription.js';
 import { readQueryBody, subscribeParams } from '../subscribe/subscribe-params.js';
+import { http2Subscribe } from '../transports/http2/compat-stream.js';
 import { handlePoll } from '../transports/poll/poll-handler.js';
 import { wantsJson } from '../transports/poll/poll-request.js';
 import { readBody } from './read-body.js';
@@ -30,7 +31,9 @@ export async function handleSubscribe(
   // The client went away meanwhile. (Not `req.destroyed` for a QUERY: its request stream is
   // destroyed once its body has been read, its connection is not.)
   if (body === undefined ? req.destroyed : req.socket.destroyed) return admission.release();
-  const sink = new SseResponseSink(res, ctx.sinkOptions);
-  const replay = await startSubscription(ctx, admission, sink, req.socket);
+  // HTTP/2: the native stream is the sink (transports/http2/), not the compatibility response.
+  const h2 = http2Subscribe(res, ctx.sinkOptions);
+  const sink = h2?.sink ?? new SseResponseSink(res, ctx.sinkOptions);
+  const replay = await startSubscription(ctx, admission, sink, h2?.disconnect ?? req.socket);
   if (replay !== undefined) await replay();
 }

@@ -67,11 +67,10 @@ export interface SinkOwner {
  * replay) await `whenWritable()`. `subscribe/flow-controlled-sink.ts` implements all of that
  * over any transport that says "write returned false" and later "drained".
  *
- * Today's sinks are SSE over a raw socket (`stream/sse-socket-sink.ts`) and over a node:http,
- * node:http2-compatibility or Fetch response (`stream/sse-response-sink.ts`). Further ones:
- * - an HTTP/2 stream (`Http2Stream`): `open` sends `:status 200` and the SSE headers with
- *   `stream.respond()`, the framing is SSE without chunked coding, `write` is `stream.write`
- *   (false + `drain`), the client leaving is the stream's `close`;
+ * Today's sinks are SSE over a raw socket (`stream/sse-socket-sink.ts`), over a node:http or
+ * Fetch response (`stream/sse-response-sink.ts`), and over an HTTP/2 stream
+ * (`transports/http2/h2-stream-sink.ts`: `respond()` for the head, SSE without chunked coding,
+ * flow control as backpressure). Further ones:
  * - a WebSocket (`ws`): `open` writes nothing (or a first message with `continueFrom`), the
  *   framing is one text message per update, `blocked` follows `bufferedAmount`, `heartbeat` is a
  *   ping, `close(reason)` is a close frame with a code per reason;

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { constants } from 'node:http2';
+import { describe, it } from 'node:test';
+import { createHub, type HubOptions } from '@tidings/hub';
+import { H2Sse, h2Session } from './support/h2-sse.js';
+import { metric } from './support/read-metrics.js';
+import { nowSeconds, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
+
+const TOPIC = 'https://example.com/h2/stream';
+const PATH = `/.well-known/mercure?topic=${encodeURIComponent(TOPIC)}`;
+
+async function h2Hub(options: HubOptions = {}) {
+  const hub = await createHub({
+    heartbeatMs: 0,
+    ...options,
+    limits: { publishRatePerSecond: 0, ...options.limits },
+  });
+  const { port } = await hub.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
+  const session = await h2Session(base);
+  return {
+    hub,
+    base,
+    session,
+    async close() {
+      session.destroy();
+      await hub.close();
+    },
+  };
+}
+
+describe('SSE on an HTTP/2 stream: every behaviour of an HTTP/1.1 stream', { timeout: 60_000 }, () => {
+  it('the head is sent at once, before any event; events and heartbeats follow', async () => {
+    const h = await h2Hub({ heartbeatMs: 100 });
+    try {
+      const sse = new H2Sse(h.session, PATH);
+      await sse.opened();
+      assert.equal(sse.status, 200);
+      assert.equal(sse.headers!['content-type'], 'text/event-stream; charset=utf-8');
+      assert.equal(sse.headers!['cache-control'], 'no-cache, private');
+      assert.equal(sse.headers!.connection, undefined, 'no connection-specific field (RFC 9113 8.2.2)');
+      await sse.until(() => sse.text.includes(':\n\n'), 'a heartbeat comment');
+      const id = await h.hub.publish({ topics: [TOPIC], data: 'one' });
+      await sse.until(() => sse.text.includes(`id: ${id}\ndata: one\n\n`), 'the event');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('the maximum lifetime ends the stream cleanly (END_STREAM), counted as a lifetime drop', async () => {
+    const h = await h2Hub({ limits: { maxStreamLifetimeMs: 300, lifetimeJitter: 0.5 } });
+    try {
+      const sse = new H2Sse(h.session, PATH);
+      await sse.opened();
+      const end = await sse.ended;
+      assert.deepEqual(end, { clean: true, rstCode: 0 }, 'a clean end EventSource reconnects after');
+      assert.equal(await metric(h.base, 'tidings_dropped_subscribers_total', '{reason="lifetime"}'), 1);
+      assert.equal(h.session.closed, false, 'the connection stays for the next stream');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("the stream ends at its token's exp", async () => {
+    const h = await h2Hub({ ...SIGNED_HUB });
+    try {
+      const token = await subscriberToken([TOPIC], { claims: { exp: nowSeconds() + 2 } });
+      const sse = new H2Sse(h.session, PATH, { authorization: `Bearer ${token}` });
+      await sse.opened();
+      assert.equal(sse.status, 200);
+      const end = await sse.ended;
+      assert.equal(end.clean, true, 'ended cleanly at exp');
+      assert.equal(await metric(h.base, 'tidings_dropped_subscribers_total', '{reason="token_expired"}'), 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a token in the cookie reaches private updates; CORS headers are on the stream', async () => {
+    const h = await h2Hub({ ...SIGNED_HUB, corsOrigins: ['https://app.example'] });
+    try {
+      const token = await subscriberToken([TOPIC]);
+      const sse = new H2Sse(h.session, PATH, {
+        cookie: `other=1; mercureAuthorization=${token}`,
+        origin: 'https://app.example',
+      });
+      await sse.opened();
+      assert.equal(sse.status, 200);
+      assert.equal(sse.headers!['access-control-allow-origin'], 'https://app.example');
+      assert.equal(sse.headers!['access-control-allow-credentials'], 'true');
+      const id = await h.hub.publish({ topics: [TOPIC], data: 'secret', private: true });
+      await sse.until(() => sse.text.includes(`id: ${id}\ndata: secret\n\n`), 'the private update');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('the per-client cap counts streams, not connections', async () => {
+    const h = await h2Hub({ limits: { maxSubscribersPerClient: 2 } });
+    try {
+      const a = new H2Sse(h.session, PATH);
+      const b = new H2Sse(h.session, PATH);
+      await Promise.all([a.opened(), b.opened()]);
+      const c = new H2Sse(h.session, PATH);
+      await c.opened();
+      assert.deepEqual([a.status, b.status, c.status], [200, 200, 429]);
+      await c.until(() => c.text.includes('too_many_subscribers_client'), 'the problem body');
+      assert.equal(h.hub.subscriberCount, 2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('graceful shutdown: GOAWAY on the connection, then the stream ends cleanly', async () => {
+    const h = await h2Hub();
+    try {
+      const sse = new H2Sse(h.session, PATH);
+      await sse.opened();
+      const goaway = new Promise<number>((resolve) =>
+        h.session.once('goaway', (code: number) => resolve(code)),
+      );
+      const closing = h.hub.close();
+      assert.equal(
+        await goaway,
+        constants.NGHTTP2_NO_ERROR,
+        'GOAWAY with NO_ERROR: open new streams elsewhere',
+      );
+      assert.deepEqual(await sse.ended, { clean: true, rstCode: 0 });
+      await closing;
+    } finally {
+      await h.close();
+    }
+  });
+});
