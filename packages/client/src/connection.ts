@@ -1,5 +1,6 @@
 import { backoffDelay } from './backoff.js';
 import { EventStreamParser, type ParsedEvent } from './event-stream-parser.js';
+import { pollOnce } from './long-poll.js';
 import type { HeadersSource } from './options.js';
 import { bearerExpiry, refreshDelay } from './token-expiry.js';
 
@@ -24,6 +25,10 @@ export interface ConnectionOptions {
   readonly maxRetry: number;
   readonly healthyAfter: number;
   readonly refreshBeforeExpiry: number;
+  /** No byte of the stream within this many ms: long-poll instead (0: never). */
+  readonly fallbackAfter: number;
+  /** Seconds a long poll may wait for news (`wait`). */
+  readonly pollWait: number;
   readonly fetch: typeof fetch;
 }
 
@@ -46,6 +51,9 @@ export class Connection {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #renewal: ReturnType<typeof setTimeout> | undefined;
   #waitingOnline = false;
+  /** Streaming did not work here (no byte came): long polls from now on. */
+  #polling = false;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
   readonly #online = () => {
     if (this.#waitingOnline || this.#timer !== undefined) {
       this.#failures = 0;
@@ -72,7 +80,8 @@ export class Connection {
   #stop(): void {
     clearTimeout(this.#timer);
     clearTimeout(this.#renewal);
-    this.#timer = this.#renewal = undefined;
+    clearTimeout(this.#watchdog);
+    this.#timer = this.#renewal = this.#watchdog = undefined;
     this.#waitingOnline = false;
     this.#abort?.abort();
   }
@@ -84,6 +93,15 @@ export class Connection {
     const abort = new AbortController();
     this.#abort = abort;
     const { signal } = abort;
+    if (this.#polling) return this.#poll(retried, signal);
+    // A proxy that buffers the stream holds even the hub's first bytes (its `retry:`, then a
+    // heartbeat every 15 s): when none has come in time, streaming does not work here.
+    if (this.#o.fallbackAfter > 0) {
+      this.#watchdog = setTimeout(() => {
+        this.#polling = true;
+        this.#connect(false);
+      }, this.#o.fallbackAfter);
+    }
     let res: Response;
     let sent: Record<string, string>;
     const cursor = this.lastEventId;
@@ -154,6 +172,7 @@ export class Connection {
       for (;;) {
         const { done, value } = await reader.read();
         if (done || signal.aborted) break;
+        if (value.length > 0) clearTimeout(this.#watchdog);
         parser.feed(value);
       }
     } catch {
@@ -163,6 +182,49 @@ export class Connection {
     // but ours. Whatever was not followed by a blank line is discarded with the parser.
     if (!signal.aborted) this.#reestablish();
     else reader.cancel().catch(() => {});
+  }
+
+  /**
+   * The fallback: one long poll from the cursor (long-poll.ts), its events delivered as the
+   * stream's would be, then the next. Headers are asked for at every poll; a 401 asks once more.
+   */
+  async #poll(retried: boolean, signal: AbortSignal): Promise<void> {
+    const cursor = this.lastEventId;
+    let answer: Awaited<ReturnType<typeof pollOnce>>;
+    try {
+      const h = this.#o.headers;
+      const headers = new Headers(typeof h === 'function' ? await h() : h);
+      if (signal.aborted) return;
+      answer = await pollOnce(this.#o.fetch, this.#url, headers, cursor, this.#o.pollWait, {
+        cache: 'no-store',
+        credentials: this.#o.withCredentials ? 'include' : 'same-origin',
+        signal,
+      });
+    } catch {
+      if (!signal.aborted) this.#reestablish();
+      return;
+    }
+    if (signal.aborted) return;
+    const { status } = answer;
+    if (status === 401 && typeof this.#o.headers === 'function' && !retried) return this.#connect(true);
+    if (status !== 200)
+      return status >= 500 || status === 429 || status === 408 ? this.#reestablish() : this.#fail();
+    const origin = new URL(answer.url || this.#url).origin;
+    if (this.readyState !== OPEN) {
+      this.readyState = OPEN;
+      this.#openedAt = Date.now();
+      this.#sink.open(origin);
+    }
+    if (cursor !== '' && cursor !== 'earliest' && answer.from === 'earliest') this.#sink.gap();
+    if (answer.retry !== undefined) this.#retry = answer.retry;
+    for (const e of answer.events) {
+      if (this.readyState === CLOSED || signal.aborted) return;
+      this.lastEventId = e.lastEventId;
+      this.#sink.event(e, origin);
+    }
+    if (answer.cursor !== undefined) this.lastEventId = answer.cursor;
+    this.#failures = 0;
+    this.#connect(false);
   }
 
   #scheduleRenewal(sent: Record<string, string>): void {

@@ -29,6 +29,14 @@ export interface TidingsEventSourceInit {
   readonly pauseWhenHidden?: boolean;
   /** Events a sharing tab keeps for tabs that join (and to drop repeats by id). Default 100. */
   readonly shareHistory?: number;
+  /**
+   * When no byte of the stream arrives within this many ms (a proxy buffering it: the hub sends
+   * its first bytes at once and a heartbeat every 15 s), switch to long polls of the same URL, with
+   * the same events, ids and cursor (Tidings hubs). Default 20000; 0 never switches.
+   */
+  readonly fallbackAfter?: number;
+  /** Seconds each long poll may wait for news (at most the hub's `maxPollWaitMs`). Default 25. */
+  readonly pollWait?: number;
   /** The fetch to use. Default: the global one. */
   readonly fetch?: typeof fetch;
 }

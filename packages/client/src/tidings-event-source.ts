@@ -96,6 +96,8 @@ export class TidingsEventSource extends EventTarget {
       maxRetry: i.maxRetry ?? 30_000,
       healthyAfter: i.healthyAfter ?? 10_000,
       refreshBeforeExpiry: i.refreshBeforeExpiry ?? 30_000,
+      fallbackAfter: i.fallbackAfter ?? 20_000,
+      pollWait: i.pollWait ?? 25,
       fetch: i.fetch ?? ((input, init) => fetch(input, init)),
     };
     const connect = (lastEventId: string, sink: ConnectionSink) => new Connection(options, lastEventId, sink);

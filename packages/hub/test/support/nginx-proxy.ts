@@ -19,7 +19,18 @@ export interface NginxProxy {
  * /etc/nginx, and `proxy_pass` with no other proxy directive, so the defaults deployments get
  * apply (`proxy_http_version 1.0`, buffering on unless the response says `X-Accel-Buffering: no`).
  */
-export async function startNginxProxy(upstreamPort: number): Promise<NginxProxy> {
+export interface NginxProxyOptions {
+  /**
+   * Buffer responses whatever they say (`proxy_ignore_headers X-Accel-Buffering`): a proxy that
+   * holds an event stream until its buffers fill, as some deployments do.
+   */
+  readonly forceBuffering?: boolean;
+}
+
+export async function startNginxProxy(
+  upstreamPort: number,
+  options: NginxProxyOptions = {},
+): Promise<NginxProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-nginx-'));
   const port = await freePort();
   const conf = `
@@ -38,7 +49,9 @@ http {
   scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port};
-    location / { proxy_pass http://127.0.0.1:${upstreamPort}; }
+    location / {
+      proxy_pass http://127.0.0.1:${upstreamPort};${options.forceBuffering === true ? '\n      proxy_buffering on;\n      proxy_ignore_headers X-Accel-Buffering;' : ''}
+    }
   }
 }
 `;
