@@ -86,10 +86,10 @@ describe('soak', () => {
         '25s',
         '--history',
         '2000',
-        // 8 KB updates: the never-reading subscribers fill the socket buffers (megabytes on
+        // 4 KB updates: the never-reading subscribers fill the socket buffers (megabytes on
         // loopback) within their lifetime even when a busy machine publishes a quarter of the rate.
         '--padding',
-        '8192',
+        '4096',
       ],
       170_000,
     );
