@@ -71,7 +71,7 @@ export class PacedReader {
   }
 
   /** Resolves once `ok()` holds; rejects after `timeoutMs`. */
-  async until(ok: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  async until(ok: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!ok()) {
       if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
