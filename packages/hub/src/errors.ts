@@ -45,6 +45,10 @@ export const ERROR_CODES = {
     status: 400,
     title: 'wait must be one number of seconds from 0 to the configured maximum',
   },
+  invalid_push_subscription: {
+    status: 400,
+    title: 'A push registration is malformed: its subscription, endpoint, keys or presence topic',
+  },
   header_too_large: { status: 431, title: 'Request headers are too large' },
   http_version_not_supported: { status: 505, title: 'Only HTTP/1.1 and HTTP/1.0 are spoken' },
   duplicate_id: { status: 409, title: 'An update with this id is already in history' },
@@ -75,6 +79,14 @@ export const ERROR_CODES = {
   too_many_patterns: {
     status: 503,
     title: 'The hub matches as many distinct URL patterns and URI templates as it may; retry',
+  },
+  too_many_push_subscriptions_subscriber: {
+    status: 429,
+    title: 'This subscriber has as many push subscriptions as the limit allows',
+  },
+  too_many_push_subscriptions: {
+    status: 503,
+    title: 'The hub keeps as many push subscriptions as it may',
   },
   replay_queue_full: { status: 503, title: 'Too many resumes are waiting to replay history; retry' },
   // 5xx: never a stack trace

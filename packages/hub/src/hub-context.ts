@@ -9,6 +9,7 @@ import type { Engine } from './pubsub/engine.js';
 import type { Selector, SelectorLimits } from './pubsub/selector.js';
 import type { SubscriptionInfo } from './pubsub/subscription-info.js';
 import type { SubscriptionRegistry } from './pubsub/subscription-registry.js';
+import type { Update } from './pubsub/update.js';
 import type { FlowControlOptions } from './subscribe/flow-controlled-sink.js';
 import type { ReplayGate } from './subscribe/replay-gate.js';
 import type { SubscriptionHost } from './subscribe/subscription-host.js';
@@ -57,6 +58,11 @@ export interface HubContext {
   readonly trustProxy: boolean;
   readonly now: () => number;
   readonly shuttingDown: () => boolean;
+  /**
+   * Called with every update once its publish is acknowledged (Web Push, push/push-service.ts);
+   * must return at once. Undefined when push is off.
+   */
+  readonly published: ((update: Update) => void) | undefined;
   /** Announces a subscription change (subscription event + in-process listeners). */
   announce(info: SubscriptionInfo): void;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth/principal.js';
 import type { Limits } from './limits.js';
 import type { Engine } from './pubsub/engine.js';
+import type { PushOptions } from './push/push-options.js';
 import type { TlsCredentials } from './transports/http2/tls-front.js';
 import type { WebSocketOptions } from './transports/websocket/websocket-options.js';
 
@@ -53,6 +54,11 @@ export interface HubOptions {
   tls?: TlsCredentials;
   /** Subscriptions over WebSocket on the hub URL: on by default; compression and publishing are options (docs/transports.md). */
   websocket?: WebSocketOptions;
+  /**
+   * Web Push to subscribers without a live stream (docs/push.md): registrations at
+   * /.well-known/mercure/push, kept in the engine's store. Default: off.
+   */
+  push?: PushOptions;
   /** Limits; see limits.ts for names and defaults. */
   limits?: Partial<Limits>;
   /** Use the first X-Forwarded-For address as the client key (only behind a trusted proxy). Default false. */

@@ -46,6 +46,11 @@ import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { createUpdate, type Update } from './pubsub/update.js';
 import { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
+import { Presence } from './push/presence.js';
+import { handlePush, PUSH_PATH } from './push/push-handler.js';
+import { resolvePushConfig } from './push/push-options.js';
+import { PushService } from './push/push-service.js';
+import { MemoryPushStore } from './push/push-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { ReplayGate } from './subscribe/replay-gate.js';
@@ -92,6 +97,8 @@ export class Hub {
   readonly #unused = new Set<Socket>();
   /** #unused is swept of closed sockets when it grows past this (no close listener per socket). */
   #sweepUnusedAt = 64;
+  /** Web Push to subscribers without a live stream (push/); undefined when off. */
+  readonly #push: PushService | undefined;
   /** Serves subscribe streams on raw sockets, in front of node:http (undefined: all through node:http). */
   readonly #intake: StreamIntake | undefined;
   /** HTTP/2: h2 on the TLS port (ALPN), h2c with prior knowledge on the cleartext one. */
@@ -136,30 +143,43 @@ export class Hub {
     });
     const now = options.now ?? Date.now;
     const corsOrigins = options.corsOrigins ?? [];
-    const conflate = conflatePolicy(options.conflate, {
+    const selectorLimits: SelectorLimits = {
       maxSelectorLength: limits.maxSelectorLength,
       maxSelectorProgramSize: limits.maxSelectorProgramSize,
       maxSelectorVariableParts: limits.maxSelectorVariableParts,
       hubUrl,
-    });
+    };
+    const conflate = conflatePolicy(options.conflate, selectorLimits);
     const heartbeatMs = options.heartbeatMs ?? 15_000;
+    const anonymous = options.anonymous ?? (options.subscriberKeys ?? []).length === 0;
+    if (options.push !== undefined) {
+      const presence = new Presence(this.engine.openPresence?.());
+      this.#broker.observe(presence.observe);
+      this.#push = new PushService({
+        config: resolvePushConfig(options.push, development),
+        limits,
+        store: this.engine.openPushStore?.() ?? new MemoryPushStore(),
+        presence,
+        authenticator,
+        selectorLimits,
+        anonymous,
+        logger: this.logger,
+        now,
+      });
+    }
+    const push = this.#push;
     this.#ctx = {
       engine: this.engine,
       broker: this.#broker,
       registry: this.#registry,
       authenticator,
       publisherAuth: (options.publisherKeys ?? []).length > 0,
-      anonymous: options.anonymous ?? (options.subscriberKeys ?? []).length === 0,
+      anonymous,
       subscriberTokensIgnored:
         options.authenticator === undefined && (options.subscriberKeys ?? []).length === 0,
       limits,
       hubUrl,
-      selectorLimits: {
-        maxSelectorLength: limits.maxSelectorLength,
-        maxSelectorProgramSize: limits.maxSelectorProgramSize,
-        maxSelectorVariableParts: limits.maxSelectorVariableParts,
-        hubUrl,
-      },
+      selectorLimits,
       conflate,
       cors: new CorsPolicy(corsOrigins, this.logger),
       publishOrigins: new CorsPolicy(options.publishOrigins ?? corsOrigins),
@@ -189,6 +209,7 @@ export class Hub {
       trustProxy: options.trustProxy ?? false,
       now,
       shuttingDown: () => this.#shuttingDown,
+      published: push === undefined ? undefined : (update) => push.published(update),
       announce: (info) => this.#announce(info),
     };
     this.engine.onUpdate((u) => this.#dispatch(u));
@@ -318,6 +339,7 @@ export class Hub {
     const init = validateUpdate(request, this.#ctx.limits, this.#ctx.hubUrl);
     const update = await publishUnique(this.engine, init);
     this.#metrics.publishes++;
+    this.#push?.published(update);
     return update.id;
   }
 
@@ -424,6 +446,11 @@ export class Hub {
     return this.#debugUi === undefined ? undefined : `${HUB_PATH}/ui/`;
   }
 
+  /** Web Push (push/), when `push` is on: its store, presence and metrics; `idle()` for tests. */
+  get push(): PushService | undefined {
+    return this.#push;
+  }
+
   get subscriberCount(): number {
     return this.#broker.size;
   }
@@ -459,6 +486,7 @@ export class Hub {
     clearTimeout(deadline);
     this.#metrics.close();
     this.#local.clear();
+    await this.#push?.close();
     await this.engine.close();
   }
 
@@ -551,6 +579,14 @@ export class Hub {
       if (method === 'OPTIONS') return async (ctx) => ctx.cors.preflight(req, res);
       return methodNotAllowed('GET, OPTIONS');
     }
+    if (this.#push !== undefined && path === PUSH_PATH) {
+      const push = this.#push;
+      this.#ctx.cors.apply(req, res);
+      if (method === 'OPTIONS') {
+        return async (ctx) => ctx.cors.preflight(req, res, 'GET, HEAD, POST, DELETE, OPTIONS');
+      }
+      return (ctx, r, s, url) => handlePush(ctx, push, r, s, url);
+    }
     if (this.#debugUi !== undefined && (path === `${HUB_PATH}/ui` || path.startsWith(`${HUB_PATH}/ui/`))) {
       const ui = debugUiRoute(path, method, this.#debugUi);
       if (ui !== undefined) return (ctx, r, s) => ui(ctx, r, s);
@@ -580,7 +616,7 @@ export class Hub {
           replays: ctx.replays,
         });
         writeHead(res, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(body);
+        res.end(this.#push === undefined ? body : body + this.#push.renderMetrics());
       };
     }
     return undefined;

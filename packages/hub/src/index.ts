@@ -27,6 +27,19 @@ export {
   type UpdateRecord,
 } from './pubsub/update.js';
 export { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
+export { PRESENCE_ID, PRESENCE_PREFIX, type PresenceBoard } from './push/presence.js';
+export type { PushOptions, Urgency } from './push/push-options.js';
+export { MAX_PUSH_PLAINTEXT, type PushPayload } from './push/push-payload.js';
+export {
+  endpointId,
+  exactTopics,
+  type PushRecord,
+  type PushSubscriptionJson,
+  type StoredSelector,
+} from './push/push-record.js';
+export type { PushService } from './push/push-service.js';
+export { boundBroken, MemoryPushStore, type PushBounds, type PushStore } from './push/push-store.js';
+export { generateVapidKeys, loadOrCreateVapidKeys, type VapidKeys } from './push/vapid-keys.js';
 export { LmdbStore } from './store/lmdb-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store/store.js';

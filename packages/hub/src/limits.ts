@@ -76,6 +76,18 @@ export interface Limits {
   maxPollWaitMs: number;
   /** Events in one poll answer (also at most `maxQueueBytes`); the cursor continues where it stopped. */
   maxPollEvents: number;
+  /** Web Push subscriptions kept in total (503 too_many_push_subscriptions; docs/push.md). */
+  maxPushSubscriptions: number;
+  /** Web Push subscriptions of one subscriber: token `sub`, else presence topic (429 too_many_push_subscriptions_subscriber). */
+  maxPushSubscriptionsPerSubscriber: number;
+  /** Push messages waiting, retrying or in flight; past it a message is not sent (`tidings_push_failed_total{reason="queue_full"}`). */
+  maxPushQueue: number;
+  /** Requests to push services in flight at once. */
+  pushConcurrency: number;
+  /** Deadline of one request to a push service (ms); then it counts as failed and is retried. */
+  pushTimeoutMs: number;
+  /** Attempts per push message (429, 5xx, timeouts, network errors are retried with backoff). */
+  maxPushAttempts: number;
   /** Time to receive all request headers (ms): slowloris. Node answers 408. */
   headersTimeoutMs: number;
   /** Time to receive a whole request, body included (ms); never applies to a running SSE response. */
@@ -118,6 +130,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   lifetimeJitter: 0.1,
   maxPollWaitMs: 30_000,
   maxPollEvents: 1000,
+  maxPushSubscriptions: 100_000,
+  maxPushSubscriptionsPerSubscriber: 16,
+  maxPushQueue: 10_000,
+  pushConcurrency: 16,
+  pushTimeoutMs: 10_000,
+  maxPushAttempts: 4,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   h2MaxConcurrentStreams: 100,

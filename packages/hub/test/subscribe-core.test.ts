@@ -144,6 +144,7 @@ function coreContext(limits: Partial<Limits> = {}, principal?: Principal) {
     trustProxy: false,
     now: Date.now,
     shuttingDown: () => false,
+    published: undefined,
     announce: () => {},
   };
   engine.onUpdate((u) => broker.dispatch(u));

@@ -7,6 +7,14 @@ export {
   runEngineContract,
   until,
 } from './engine-contract.js';
+export {
+  decrypt as decryptPush,
+  type FakeAnswer,
+  FakePushService,
+  type FakeSubscription,
+  type FakeSubscriptionJson,
+  type ReceivedPush,
+} from './fake-push-service.js';
 export { OutageStore } from './outage-store.js';
 export { freePort, type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.js';
 export { SseReader, type StreamEnd } from './sse-reader.js';

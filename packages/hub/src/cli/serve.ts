@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createHub, type Hub } from '../hub.js';
 import { createEngine } from '../pubsub/create-engine.js';
+import type { PushOptions, Urgency } from '../push/push-options.js';
 import { readTlsFiles } from '../transports/http2/tls-files.js';
 import type { FlagValues } from './flags.js';
 import { tlsFromFlags } from './tls-flags.js';
@@ -73,6 +74,7 @@ export async function serve(
     subscriptions: flags.subscriptions === true,
     trustProxy: flags['trust-proxy'] === true,
     ...(tls !== undefined && { tls: tls.credentials }),
+    ...(flags.push === true && { push: pushOptions(flags) }),
     logger,
     limits: {
       maxBodyBytes: num(flags['max-body']),
@@ -94,6 +96,12 @@ export async function serve(
       writeTimeoutMs: num(flags['write-timeout']),
       maxStreamLifetimeMs: num(flags['max-lifetime']),
       lifetimeJitter: Math.min(1, num(flags['lifetime-jitter'])),
+      maxPushSubscriptions: num(flags['max-push-subscriptions']),
+      maxPushSubscriptionsPerSubscriber: num(flags['max-push-subscriptions-per-subscriber']),
+      maxPushQueue: num(flags['max-push-queue']),
+      pushConcurrency: Math.max(1, num(flags['push-concurrency'])),
+      pushTimeoutMs: num(flags['push-timeout']),
+      maxPushAttempts: Math.max(1, num(flags['max-push-attempts'])),
     },
   });
   // Say plainly what is insecure about this configuration.
@@ -173,6 +181,23 @@ export function reloadTls(hub: Hub, flags: FlagValues, logger: Logger): void {
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'TLS certificate not reloaded: the previous one stays');
   }
+}
+
+/** `--push` and its flags; without VAPID keys, development keys live in the data directory. */
+function pushOptions(flags: FlagValues): PushOptions {
+  const publicKey = flags['vapid-public-key'] as string | undefined;
+  const privateKey = flags['vapid-private-key'] as string | undefined;
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    throw new Error('give both --vapid-public-key and --vapid-private-key, or neither');
+  }
+  return {
+    ...(publicKey !== undefined && privateKey !== undefined
+      ? { vapid: { publicKey, privateKey } }
+      : { vapidFile: join(String(flags['data-dir']), 'vapid.json') }),
+    ...(flags['vapid-subject'] !== undefined && { subject: String(flags['vapid-subject']) }),
+    ttlSeconds: Math.round(num(flags['push-ttl']) / 1000),
+    urgency: String(flags['push-urgency']) as Urgency,
+  };
 }
 
 function storeText(transport: string, flags: FlagValues): string {

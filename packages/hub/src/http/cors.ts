@@ -65,11 +65,14 @@ export class CorsPolicy {
     );
   }
 
-  /** Answers a preflight: EventSource with Last-Event-ID, fetch with Authorization, a poll with If-None-Match. */
-  preflight(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Answers a preflight: EventSource with Last-Event-ID, fetch with Authorization, a poll with
+   * If-None-Match. `methods`: the resource's (the push registrations also take DELETE).
+   */
+  preflight(req: IncomingMessage, res: ServerResponse, methods = 'GET, QUERY, POST, OPTIONS'): void {
     this.apply(req, res);
     if (res.hasHeader('Access-Control-Allow-Origin')) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, QUERY, POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', methods);
       res.setHeader(
         'Access-Control-Allow-Headers',
         'Authorization, Last-Event-ID, Content-Type, Cache-Control, Accept, If-None-Match',

@@ -87,6 +87,7 @@ export async function handleBatchPublish(
     if (outcome.status === 'fulfilled') {
       stored++;
       results.push({ id: outcome.value.id });
+      ctx.published?.(outcome.value);
       continue;
     }
     const err = isHubError(outcome.reason)

@@ -52,6 +52,7 @@ export async function handlePublish(
   // A reused id is re-identified, not refused (pubsub/publish-unique.ts).
   const update = await publishUnique(ctx.engine, init);
   ctx.metrics.publishes++;
+  ctx.published?.(update);
   // The data and the token are never logged: ids, topics and sizes say what happened. Built only
   // when debug is on: every publish would otherwise pay for an object it throws away.
   if (ctx.logger.isLevelEnabled('debug')) {

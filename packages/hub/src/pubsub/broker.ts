@@ -12,11 +12,19 @@ export class Broker {
   #reserved = 0;
   #epoch = 0;
   readonly #coalescer = new WriteCoalescer();
+  /** Told of every subscriber registered and removed (push/presence.ts: who has a live stream). */
+  readonly #observers: ((sub: Subscriber, present: boolean) => void)[] = [];
 
   add(sub: Subscriber): void {
     this.#subscribers.add(sub);
     this.#perClient.set(sub.clientKey, (this.#perClient.get(sub.clientKey) ?? 0) + 1);
     this.#index.add(sub);
+    for (const o of this.#observers) o(sub, true);
+  }
+
+  /** Calls `observer` for each subscriber registered (true) and removed (false) from now on. */
+  observe(observer: (sub: Subscriber, present: boolean) => void): void {
+    this.#observers.push(observer);
   }
 
   /**
@@ -40,6 +48,7 @@ export class Broker {
     if (!this.#subscribers.delete(sub)) return false;
     this.#uncount(sub.clientKey);
     this.#index.remove(sub);
+    for (const o of this.#observers) o(sub, false);
     return true;
   }
 

@@ -1,3 +1,5 @@
+import type { PresenceBoard } from '../push/presence.js';
+import type { PushStore } from '../push/push-store.js';
 import type { HistoryStore } from '../store/store.js';
 import type { Update } from './update.js';
 
@@ -26,6 +28,18 @@ export interface Engine {
 
   /** Every update, from every node, in the same order everywhere (history order). */
   onUpdate(listener: (update: Update) => void): void;
+
+  /**
+   * Where Web Push subscriptions are kept (push/push-store.ts), as durable and as shared as
+   * history. Called once, when the hub has push on. Optional: the hub keeps them in memory.
+   */
+  openPushStore?(): PushStore;
+
+  /**
+   * Presence shared by every node (push/presence.ts): which streams are live anywhere. Called
+   * once, when the hub has push on. Optional: an engine of one process needs none.
+   */
+  openPresence?(): PresenceBoard;
 
   /** False while the backend is unreachable: /readyz answers 503 and publishes 503. */
   isReady(): boolean;

@@ -1,3 +1,4 @@
+import { MemoryPushStore, type PushStore } from '../push/push-store.js';
 import type { HistoryStore } from '../store/store.js';
 import type { Engine } from './engine.js';
 import type { Update } from './update.js';
@@ -44,6 +45,11 @@ export class LocalEngine implements Engine {
       const head = this.#pending.shift()!;
       if (head.state === 'stored') for (const l of this.#listeners) l(head.update);
     }
+  }
+
+  /** Beside history when its store keeps them (LMDB), else in memory. */
+  openPushStore(): PushStore {
+    return this.history.openPushStore?.() ?? new MemoryPushStore();
   }
 
   onUpdate(listener: (update: Update) => void): void {

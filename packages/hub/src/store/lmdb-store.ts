@@ -4,6 +4,9 @@ import { resolve } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { HubError } from '../errors.js';
 import { fromRecord, toRecord, type Update, type UpdateRecord } from '../pubsub/update.js';
+import { LmdbPushStore } from '../push/lmdb-push-store.js';
+import type { PushRecord } from '../push/push-record.js';
+import type { PushStore } from '../push/push-store.js';
 import { idKey } from './id-key.js';
 import { mergeAscending } from './merge-ascending.js';
 import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
@@ -97,7 +100,8 @@ export class LmdbStore implements HistoryStore {
       path: dir,
       // A directory, even when its name has a dot in it (lmdb would take `data.v1` for a file).
       noSubdir: false,
-      maxDbs: 4,
+      // updates, ids, topics, meta, and push (Web Push subscriptions, push/lmdb-push-store.ts).
+      maxDbs: 5,
       commitDelay: Math.max(0, options.commitDelayMs ?? 0),
       // Sync inside the commit: a transaction is visible only once it is on disk, so nothing a
       // reader replays can be lost by a crash (with lmdb's default "overlapping sync" a commit is
@@ -283,6 +287,11 @@ export class LmdbStore implements HistoryStore {
     if (bounds === undefined) return undefined;
     if (this.#visibleFrom(bounds, this.#now()) > bounds.last) return undefined;
     return this.#updates.get(bounds.last)?.r.id;
+  }
+
+  /** Web Push subscriptions in the same environment: as durable as history, one directory. */
+  openPushStore(): PushStore {
+    return new LmdbPushStore(this.#root.openDB<PushRecord, string>({ name: 'push' }), () => !this.#closed);
   }
 
   async close(): Promise<void> {

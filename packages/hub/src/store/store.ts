@@ -1,4 +1,5 @@
 import type { Update } from '../pubsub/update.js';
+import type { PushStore } from '../push/push-store.js';
 
 /**
  * History: the store interface every backend implements (memory here, the embedded durable
@@ -36,6 +37,12 @@ export interface HistoryStore {
   lastId(): Promise<string | undefined>;
 
   close(): Promise<void>;
+
+  /**
+   * Web Push subscriptions kept beside history, as durably (push/push-store.ts). Optional: an
+   * engine over a store without it keeps them in memory.
+   */
+  openPushStore?(): PushStore;
 }
 
 /** What a replay can deliver, so that a store indexing by topic reads only that (see `readAfter`). */
