@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { type Engine, fromRecord, HubError, toRecord, type Update, type UpdateRecord } from '@tidings/hub';
+import {
+  type Engine,
+  fromRecord,
+  HubError,
+  type PresenceBoard,
+  type PushStore,
+  toRecord,
+  type Update,
+  type UpdateRecord,
+} from '@tidings/hub';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type EngineLogger, logConnection, SILENT } from './connection-log.js';
+import { RedisPresence } from './redis-presence.js';
+import { RedisPushStore } from './redis-push-store.js';
 import { RedisStore } from './redis-store.js';
 
 export interface RedisEngineOptions {
@@ -28,6 +39,8 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** Clock for stream ids and age retention. Default Date.now. */
   readonly now?: () => number;
+  /** How long a node's presence (push/presence.ts) outlives its last refresh, if the node dies. Default 30000. */
+  readonly presenceTtlMs?: number;
   /** Where losing Redis, reconnecting and recovering are logged (the hub's pino logger). Default: nowhere. */
   readonly logger?: EngineLogger;
 }
@@ -64,6 +77,8 @@ export class RedisEngine implements Engine {
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
   readonly #log: EngineLogger;
+  readonly #presenceTtlMs: number | undefined;
+  readonly #now: () => number;
   /** The last follow error logged, and when: a persistent one is logged every 30 s, not every 50 ms. */
   #lastError: { message: string; at: number } | undefined;
 
@@ -98,6 +113,8 @@ export class RedisEngine implements Engine {
     // ioredis would print every reconnect failure to stderr).
     this.#log = options.logger ?? SILENT;
     const now = options.now ?? Date.now;
+    this.#now = now;
+    this.#presenceTtlMs = options.presenceTtlMs;
     logConnection(this.#commands, 'commands', this.#log, now);
     logConnection(this.#reader, 'reader', this.#log, now);
     this.#reader.on('ready', () => this.#wake?.());
@@ -258,6 +275,19 @@ export class RedisEngine implements Engine {
 
   onUpdate(listener: (update: Update) => void): void {
     this.#listeners.push(listener);
+  }
+
+  /** Push subscriptions in Redis, beside history: every node sees the same ones. */
+  openPushStore(): PushStore {
+    return new RedisPushStore(this.#commands, this.history.keys);
+  }
+
+  /** Presence in Redis: a stream on any node counts. */
+  openPresence(): PresenceBoard {
+    return new RedisPresence(this.#commands, this.history.keys.presence, this.#log, {
+      ...(this.#presenceTtlMs !== undefined && { ttlMs: this.#presenceTtlMs }),
+      now: this.#now,
+    });
   }
 
   async close(): Promise<void> {

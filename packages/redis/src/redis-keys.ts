@@ -8,6 +8,10 @@ export interface RedisKeys {
   readonly meta: string;
   /** A short stream for updates that are broadcast but not kept in history (subscription events). */
   readonly broadcast: string;
+  /** Hash: push subscription id -> record JSON (redis-push-store.ts); `<push>:t:<topic>`, `<push>:o:<owner>` and `<push>:p` index it. */
+  readonly push: string;
+  /** Prefix of the presence sorted sets, one per presence key (redis-presence.ts). */
+  readonly presence: string;
 }
 
 export const DEFAULT_STREAM_KEY = 'tidings';
@@ -18,5 +22,7 @@ export function redisKeys(streamKey: string = DEFAULT_STREAM_KEY): RedisKeys {
     ids: `${streamKey}:ids`,
     meta: `${streamKey}:meta`,
     broadcast: `${streamKey}:broadcast`,
+    push: `${streamKey}:push`,
+    presence: `${streamKey}:presence:`,
   };
 }

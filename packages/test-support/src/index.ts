@@ -16,6 +16,7 @@ export {
   type ReceivedPush,
 } from './fake-push-service.js';
 export { OutageStore } from './outage-store.js';
+export { type PushStoreFactory, pushRecord, runPushStoreContract } from './push-store-contract.js';
 export { freePort, type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.js';
 export { SseReader, type StreamEnd } from './sse-reader.js';
 export {
