@@ -21,11 +21,21 @@ const announce = $('announce');
 
 // ---- Connection: live / reconnecting / offline, with automatic reconnection ----------------
 
-// The whole history on open, to show the current picture at once (the page keeps no state of
-// its own across a reload, so no stored cursor either). A tab that joins another tab's stream gets
-// the events that tab kept instead. The client reconnects by itself with backoff, resuming
-// after the last event; it gives up only when the hub answers an error (while it restarts).
-const streamUrl = mercureUrl('/.well-known/mercure', { topics: [topic], lastEventID: 'earliest' });
+// The whole history on open, to show the current picture at once. A tab that joins another tab's
+// stream gets the events that tab kept instead. The client reconnects by itself with backoff,
+// resuming after the last event; it gives up only when the hub answers an error (while it
+// restarts). The stream also subscribes to this browser's presence topic: while it is live, the
+// hub does not push to this browser (docs/push.md).
+const presence = presenceTopic();
+const streamUrl = mercureUrl('/.well-known/mercure', { topics: [topic, presence], lastEventID: 'earliest' });
+// The client keeps the cursor in localStorage. A page opened from a notification resumes from it
+// (only what it missed, the newest picture last); any other load starts from the whole history
+// again, as it always did, so it shows the current picture and viewer count at once.
+const CURSOR_KEY = `tidings-cursor:${new URL(streamUrl, location.href).href}`;
+const fromNotification = new URLSearchParams(location.search).has('resume');
+try {
+  if (!fromNotification) localStorage.removeItem(CURSOR_KEY);
+} catch {}
 let source;
 /** The id of the last event seen: a stream started again after a failure resumes after it. */
 let lastEventId = '';
@@ -55,7 +65,7 @@ function brokenState() {
 function connect() {
   clearTimeout(retryTimer);
   if (source) source.close();
-  const es = new TidingsEventSource(streamUrl, { cursor: false, lastEventId, retry: 1000 });
+  const es = new TidingsEventSource(streamUrl, { cursor: 'local', lastEventId, retry: 1000 });
   source = es;
   es.onopen = () => {
     failures = 0;
@@ -96,6 +106,95 @@ function parse(text) {
 }
 
 window.addEventListener('offline', () => setState('offline'));
+
+/** This browser's presence topic (a random id kept in localStorage): the same in every tab. */
+function presenceTopic() {
+  const key = 'picture-frame:presence';
+  let id;
+  try {
+    id = localStorage.getItem(key);
+    if (!id) {
+      id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+        b.toString(16).padStart(2, '0'),
+      ).join('');
+      localStorage.setItem(key, id);
+    }
+  } catch {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+      '',
+    );
+  }
+  return `urn:tidings:presence:${id}`;
+}
+
+// ---- Notifications (Web Push): opt in, and resume when a notification is clicked ------------
+
+const notifyButton = $('notify');
+const LAST_PICTURE_KEY = 'picture-frame:picture';
+
+function showNotifyState(state) {
+  notifyButton.dataset.state = state;
+  notifyButton.textContent = state === 'on' ? 'Notifications on' : 'Notify me';
+  notifyButton.disabled = state === 'on' || state === 'busy';
+}
+
+async function optIn() {
+  showNotifyState('busy');
+  try {
+    if ((await Notification.requestPermission()) !== 'granted') {
+      showMessage('Notifications are blocked for this site.', 'error');
+      showNotifyState('off');
+      return;
+    }
+    const registration = await navigator.serviceWorker.ready;
+    const key = await (await fetch('/.well-known/mercure/push')).json();
+    const subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: key.publicKey,
+    });
+    const res = await fetch('/.well-known/mercure/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Pictures only: viewer counts are no news to be woken for.
+      body: JSON.stringify({
+        subscription: subscription.toJSON(),
+        match: [topic],
+        types: ['picture'],
+        presence,
+      }),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    localStorage.setItem('picture-frame:notify', 'on');
+    showNotifyState('on');
+    showMessage('You will be notified of new pictures while the frame is closed.', 'ok');
+  } catch (err) {
+    showNotifyState('off');
+    showMessage(`Notifications could not be turned on (${err && err.message ? err.message : err}).`, 'error');
+  }
+}
+
+if ('serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window) {
+  navigator.serviceWorker.register('/sw.js').catch(() => {});
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    // A notification was clicked while this page was open: resume if the stream is not live.
+    if (e.data && e.data.type === 'resume' && (!source || source.readyState === TidingsEventSource.CLOSED))
+      connect();
+  });
+  notifyButton.hidden = false;
+  let on = false;
+  try {
+    on = localStorage.getItem('picture-frame:notify') === 'on' && Notification.permission === 'granted';
+  } catch {}
+  showNotifyState(on ? 'on' : 'off');
+  notifyButton.addEventListener('click', optIn);
+}
+
+/** A page opened from a notification shows the last picture it had at once, then what it missed. */
+function rememberPicture(picture) {
+  try {
+    localStorage.setItem(LAST_PICTURE_KEY, JSON.stringify(picture));
+  } catch {}
+}
 
 // ---- The picture ---------------------------------------------------------------------------
 
@@ -154,6 +253,7 @@ function applyPicture() {
       showMessage('The picture could not be loaded; the frame keeps the previous one.', 'error');
     }
     renderCaption(job.picture);
+    rememberPicture(job.picture);
     if (job.isNew) announce.textContent = `New picture for “${job.picture.keyword}”: ${job.picture.title}`;
   };
   next.onload = () => done(true);
@@ -242,6 +342,13 @@ document.addEventListener('keydown', (e) => {
     input.focus();
   }
 });
+
+if (fromNotification) {
+  try {
+    const last = parse(localStorage.getItem(LAST_PICTURE_KEY) ?? '');
+    if (last) queuePicture(last, false);
+  } catch {}
+}
 
 setState('connecting');
 connect();

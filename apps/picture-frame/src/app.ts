@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createEngine, createHub, type Hub, type TlsCredentials } from '@tidings/hub';
+import { join } from 'node:path';
+import {
+  createEngine,
+  createHub,
+  generateVapidKeys,
+  type Hub,
+  loadOrCreateVapidKeys,
+  type PushOptions,
+  type TlsCredentials,
+} from '@tidings/hub';
 import { recoverCurrentPicture } from './current-picture.js';
 import { type EmojiDemo, type EmojiDemoOptions, startEmojiDemo } from './emoji/emoji-demo.js';
 import type { FrameLogger } from './frame-hub.js';
@@ -27,6 +36,11 @@ export interface StartOptions {
   readonly viewersCoalesceMs?: number;
   /** HTTPS on the port (HTTP/2 and HTTP/1.1, by ALPN); undefined: plain HTTP (HTTP/1.1, and h2c). */
   readonly tls?: TlsCredentials | undefined;
+  /**
+   * Web Push options over the frame's own (tests allow a push service on loopback). The VAPID
+   * pair is kept in the data folder (`vapid.json`), so browsers stay subscribed across restarts.
+   */
+  readonly push?: Partial<PushOptions>;
   /** The emojitracker demo at /emoji (src/emoji/): its feeder's options, or false for none. Default on. */
   readonly emoji?: Omit<EmojiDemoOptions, 'log'> | false;
 }
@@ -72,6 +86,15 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
     // so pictures (and their URLs) can only come from a provider through POST /search.
     publisherKeys: [randomBytes(32).toString('base64url')],
     ...(o.tls !== undefined && { tls: o.tls }),
+    // A closed page is notified of new pictures (public/sw.js), and resumes from its cursor when opened.
+    push: {
+      vapid:
+        o.dataDir !== undefined ? loadOrCreateVapidKeys(join(o.dataDir, 'vapid.json')) : generateVapidKeys(),
+      subject: 'mailto:picture-frame@tidings.invalid',
+      // Only the newest picture matters: a pending one is replaced at the push service.
+      replaceByTopic: true,
+      ...o.push,
+    },
     // /emoji first (its own paths only), everything else is the frame's.
     fallback: (req, res) => {
       if (emoji?.handle(req, res) !== true) frame.handle(req, res);

@@ -27,6 +27,8 @@ export interface PushRecord {
   readonly id: string;
   readonly subscription: PushSubscriptionJson;
   readonly selectors: readonly StoredSelector[];
+  /** When given, only updates of these event types are pushed (`message` for none): a Tidings extension. */
+  readonly types?: readonly string[] | undefined;
   /**
    * The subscriber token presented at registration, verified again at every delivery (so an
    * expired token, or one the hub's keys no longer accept, stops the pushes). Absent: anonymous

@@ -64,6 +64,10 @@ export function recordFromRegistration(
   if (selectors.length > maxSelectors) {
     throw new HubError('too_many_selectors', `at most ${maxSelectors} selectors per push subscription`);
   }
+  const types = strings(body['types'], 'types');
+  if (types.length > 16 || types.some((t) => t === '' || t.length > 256)) {
+    throw invalid('types: at most 16 event types of 1 to 256 characters');
+  }
   const presenceTopic = body['presence'];
   let presence: string;
   if (presenceTopic !== undefined) {
@@ -85,6 +89,7 @@ export function recordFromRegistration(
     id: endpointId(subscription.endpoint),
     subscription,
     selectors,
+    ...(types.length > 0 && { types }),
     ...(who.token !== undefined && { token: who.token }),
     ...(who.expiresAt !== undefined && { expiresAt: who.expiresAt * 1000 }),
     owner: who.subject !== undefined && who.subject !== '' ? `s:${who.subject}` : presence,

@@ -161,6 +161,7 @@ export class PushService {
     for (const record of candidates) {
       if (this.#closed) return;
       if (!this.#selects(record, update)) continue;
+      if (record.types !== undefined && !record.types.includes(update.type ?? 'message')) continue;
       if (
         (record.expiresAt !== undefined && record.expiresAt <= now) ||
         (record.subscription.expirationTime !== null && record.subscription.expirationTime <= now)
