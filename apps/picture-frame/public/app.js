@@ -169,7 +169,7 @@ async function optIn() {
     showMessage('You will be notified of new pictures while the frame is closed.', 'ok');
   } catch (err) {
     showNotifyState('off');
-    showMessage(`Notifications could not be turned on (${err && err.message ? err.message : err}).`, 'error');
+    showMessage(`Notifications could not be turned on (${err?.message ?? err}).`, 'error');
   }
 }
 

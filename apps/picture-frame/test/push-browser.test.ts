@@ -127,7 +127,7 @@ describe('Picture Frame notifications in Chromium', { timeout: 180_000 }, () => 
     const notifications = await waitForValue(
       () =>
         worker.evaluate(() =>
-          (self as unknown as ServiceWorkerGlobalScope).registration
+          (self as unknown as WorkerScope).registration
             .getNotifications()
             .then((ns) => ns.map((n) => ({ title: n.title, tag: n.tag }))),
         ),
@@ -161,6 +161,11 @@ describe('Picture Frame notifications in Chromium', { timeout: 180_000 }, () => 
     await context.close();
   });
 });
+
+/** What the test reads of the service worker's global scope (the WebWorker lib is not in this project's types). */
+interface WorkerScope {
+  readonly registration: { getNotifications(): Promise<{ title: string; tag: string }[]> };
+}
 
 async function waitForValue<V>(read: () => Promise<V>, ok: (v: V) => boolean): Promise<V> {
   const deadline = Date.now() + T;
