@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateVapidKeys, type HubOptions } from '@tidings/hub';
 import { FakePushService, type FakeSubscription, type ReceivedPush } from '@tidings/test-support';
+import { TOKEN_TRUST } from '../auth-fixtures.js';
 import { type HubFixture, startHub } from './hub-fixture.js';
 
 /** A hub with push on, talking to a fake push service on loopback (packages/test-support). */
@@ -30,6 +31,8 @@ export async function startPushHub(options: HubOptions = {}): Promise<PushFixtur
   // A hub with keys is in production: it must be given its VAPID pair and subject.
   const production = (options.publisherKeys ?? []).length > 0 || (options.subscriberKeys ?? []).length > 0;
   const fx = await startHub({
+    // The issuer and audience the test tokens carry (auth-fixtures.ts).
+    ...(production && TOKEN_TRUST),
     ...options,
     push: {
       allowHttpEndpoints: true,
