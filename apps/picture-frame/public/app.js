@@ -3,6 +3,7 @@
 // crossfade, and a search form. Everything that comes from the network is shown with
 // textContent, and links only when they are http(s).
 
+import { presenceTopic, rememberedPicture, rememberPicture, setUpNotifications } from '/notify.js';
 import { mercureUrl, TidingsEventSource } from '/tidings-client/index.js';
 
 const topic = document.querySelector('meta[name="tidings-topic"]').content;
@@ -107,94 +108,18 @@ function parse(text) {
 
 window.addEventListener('offline', () => setState('offline'));
 
-/** This browser's presence topic (a random id kept in localStorage): the same in every tab. */
-function presenceTopic() {
-  const key = 'picture-frame:presence';
-  let id;
-  try {
-    id = localStorage.getItem(key);
-    if (!id) {
-      id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
-        b.toString(16).padStart(2, '0'),
-      ).join('');
-      localStorage.setItem(key, id);
-    }
-  } catch {
-    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
-      '',
-    );
-  }
-  return `urn:tidings:presence:${id}`;
-}
+// ---- Notifications (Web Push, public/notify.js): opt in, and resume when one is clicked -----
 
-// ---- Notifications (Web Push): opt in, and resume when a notification is clicked ------------
-
-const notifyButton = $('notify');
-const LAST_PICTURE_KEY = 'picture-frame:picture';
-
-function showNotifyState(state) {
-  notifyButton.dataset.state = state;
-  notifyButton.textContent = state === 'on' ? 'Notifications on' : 'Notify me';
-  notifyButton.disabled = state === 'on' || state === 'busy';
-}
-
-async function optIn() {
-  showNotifyState('busy');
-  try {
-    if ((await Notification.requestPermission()) !== 'granted') {
-      showMessage('Notifications are blocked for this site.', 'error');
-      showNotifyState('off');
-      return;
-    }
-    const registration = await navigator.serviceWorker.ready;
-    const key = await (await fetch('/.well-known/mercure/push')).json();
-    const subscription = await registration.pushManager.subscribe({
-      userVisibleOnly: true,
-      applicationServerKey: key.publicKey,
-    });
-    const res = await fetch('/.well-known/mercure/push', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      // Pictures only: viewer counts are no news to be woken for.
-      body: JSON.stringify({
-        subscription: subscription.toJSON(),
-        match: [topic],
-        types: ['picture'],
-        presence,
-      }),
-    });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    localStorage.setItem('picture-frame:notify', 'on');
-    showNotifyState('on');
-    showMessage('You will be notified of new pictures while the frame is closed.', 'ok');
-  } catch (err) {
-    showNotifyState('off');
-    showMessage(`Notifications could not be turned on (${err?.message ?? err}).`, 'error');
-  }
-}
-
-if ('serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window) {
-  navigator.serviceWorker.register('/sw.js').catch(() => {});
-  navigator.serviceWorker.addEventListener('message', (e) => {
-    // A notification was clicked while this page was open: resume if the stream is not live.
-    if (e.data && e.data.type === 'resume' && (!source || source.readyState === TidingsEventSource.CLOSED))
-      connect();
-  });
-  notifyButton.hidden = false;
-  let on = false;
-  try {
-    on = localStorage.getItem('picture-frame:notify') === 'on' && Notification.permission === 'granted';
-  } catch {}
-  showNotifyState(on ? 'on' : 'off');
-  notifyButton.addEventListener('click', optIn);
-}
-
-/** A page opened from a notification shows the last picture it had at once, then what it missed. */
-function rememberPicture(picture) {
-  try {
-    localStorage.setItem(LAST_PICTURE_KEY, JSON.stringify(picture));
-  } catch {}
-}
+setUpNotifications({
+  button: $('notify'),
+  topic,
+  presence,
+  showMessage,
+  // A notification was clicked while this page was open: resume if the stream is not live.
+  onResume: () => {
+    if (!source || source.readyState === TidingsEventSource.CLOSED) connect();
+  },
+});
 
 // ---- The picture ---------------------------------------------------------------------------
 
@@ -343,9 +268,10 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+// Never in the way of connect() below: a stored picture that cannot be shown is skipped.
 if (fromNotification) {
   try {
-    const last = parse(localStorage.getItem(LAST_PICTURE_KEY) ?? '');
+    const last = parse(rememberedPicture() ?? '');
     if (last) queuePicture(last, false);
   } catch {}
 }

@@ -1,6 +1,6 @@
 // Shared Picture Frame, the service worker: a push from the hub (Web Push, docs/push.md) while no
 // page of the frame is open becomes a notification "New picture: <keyword>"; clicking it focuses
-// an open page or opens one, which resumes the stream from its cursor (public/app.js).
+// an open page or opens one, which resumes the stream from its cursor (public/app.js, public/notify.js).
 //
 // The payload is the hub's: {topic, id, type, data?}; `data` is the picture's JSON when it fitted
 // the 4 KB message. Everything shown comes from the network, so it is text in a notification only.

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Engine,
-  fromRecord,
-  HubError,
-  type PresenceBoard,
-  type PushStore,
-  toRecord,
-  type Update,
-  type UpdateRecord,
-} from '@tidings/hub';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Engine, fromRecord, HubError, toRecord, type Update, type UpdateRecord } from '@tidings/hub';
+import type { Redis } from 'ioredis';
 import { type EngineLogger, logConnection, SILENT } from './connection-log.js';
+import { redisClients } from './redis-clients.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisPushStore } from './redis-push-store.js';
 import { RedisStore } from './redis-store.js';
@@ -83,32 +75,12 @@ export class RedisEngine implements Engine {
   #lastError: { message: string; at: number } | undefined;
 
   constructor(options: RedisEngineOptions) {
-    const min = Math.max(1, options.reconnectMinMs ?? 50);
-    const max = Math.max(min, options.reconnectMaxMs ?? 2000);
-    const base: RedisOptions = {
-      // Never queue or replay a command across a reconnect: a publish is answered now, by Redis.
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times) =>
-        Math.min(max, min * 2 ** Math.min(times - 1, 20)) + Math.floor(Math.random() * min),
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
-      lazyConnect: true,
-    };
-    this.#commands = new Redis(options.url, {
-      ...base,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      connectionName: 'tidings-commands',
-    });
     this.#readBlockMs = Math.max(10, options.readBlockMs ?? 2000);
     this.#readCount = Math.max(1, options.readCount ?? 500);
     this.#broadcastMaxLen = Math.max(1, options.broadcastMaxLen ?? 1000);
-    this.#reader = new Redis(options.url, {
-      ...base,
-      // XREAD BLOCK returns at least every readBlockMs: a reply later than that means a dead socket.
-      blockingTimeout: this.#readBlockMs,
-      connectionName: 'tidings-reader',
-    });
+    const clients = redisClients(options, this.#readBlockMs);
+    this.#commands = clients.commands;
+    this.#reader = clients.reader;
     // Errors also show as readiness and rejected commands; the listeners log them (without one,
     // ioredis would print every reconnect failure to stderr).
     this.#log = options.logger ?? SILENT;
@@ -278,12 +250,12 @@ export class RedisEngine implements Engine {
   }
 
   /** Push subscriptions in Redis, beside history: every node sees the same ones. */
-  openPushStore(): PushStore {
+  openPushStore(): RedisPushStore {
     return new RedisPushStore(this.#commands, this.history.keys);
   }
 
   /** Presence in Redis: a stream on any node counts. */
-  openPresence(): PresenceBoard {
+  openPresence(): RedisPresence {
     return new RedisPresence(this.#commands, this.history.keys.presence, this.#log, {
       ...(this.#presenceTtlMs !== undefined && { ttlMs: this.#presenceTtlMs }),
       now: this.#now,

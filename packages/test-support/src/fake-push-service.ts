@@ -1,21 +1,13 @@
-import {
-  createDecipheriv,
-  createECDH,
-  createPublicKey,
-  type ECDH,
-  hkdfSync,
-  randomBytes,
-  randomUUID,
-  verify,
-} from 'node:crypto';
+import { createECDH, type ECDH, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkVapid, decryptPush, type Vapid } from './fake-push-crypto.js';
 
 /**
  * A push service for tests (RFC 8030), on a free loopback port, written from the RFCs with
- * node:crypto alone (nothing shared with the sender under test): it checks each push's VAPID
- * token and signature (RFC 8292), decrypts its aes128gcm payload with the subscription's private
- * keys (RFC 8291, RFC 8188), checks `TTL`, `Urgency` and `Topic`, and answers what the test
+ * node:crypto alone (nothing shared with the sender under test, fake-push-crypto.ts): it checks
+ * each push's VAPID token and signature (RFC 8292), decrypts its aes128gcm payload with the
+ * subscription's private keys (RFC 8291, RFC 8188), checks `TTL`, `Urgency` and `Topic`, and answers what the test
  * asked for: 201 by default, or 404, 410, 429 with `Retry-After`, 500, or no answer at all.
  */
 
@@ -51,8 +43,8 @@ export interface ReceivedPush {
   /** The decrypted payload. */
   readonly text: string;
   /** The VAPID public key (`k`) and claims. */
-  readonly vapidKey: string;
-  readonly claims: { readonly aud: string; readonly exp: number; readonly sub: string };
+  readonly vapidKey: Vapid['vapidKey'];
+  readonly claims: Vapid['claims'];
   readonly answer: FakeAnswer;
   readonly at: number;
 }
@@ -147,16 +139,6 @@ export class FakePushService {
     });
   }
 
-  /** Resolves once `n` requests (of any kind) have arrived. */
-  async requestsReach(n: number, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.requests < n) {
-      if (Date.now() > deadline)
-        throw new Error(`only ${this.requests} of ${n} requests within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
   async close(): Promise<void> {
     for (const res of this.#hanging) res.destroy();
     this.#server.closeAllConnections();
@@ -215,7 +197,7 @@ export class FakePushService {
     if (topic !== undefined && (typeof topic !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(topic))) {
       throw new Error(`Topic is not 1 to 32 URL-safe base64 characters (RFC 8030 5.4): ${String(topic)}`);
     }
-    const { vapidKey, claims } = this.#checkVapid(req.headers.authorization);
+    const { vapidKey, claims } = checkVapid(req.headers.authorization, this.origin, this.expectedVapidKey);
     if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error('Content-Encoding is not aes128gcm');
     if (body.length > MAX_BODY) throw new Error(`body of ${body.length} bytes is over 4096`);
     return {
@@ -223,92 +205,9 @@ export class FakePushService {
       ttl: Number(ttl),
       urgency: urgency as string | undefined,
       topic: topic as string | undefined,
-      text: decrypt(body, keys).toString('utf8'),
+      text: decryptPush(body, keys).toString('utf8'),
       vapidKey,
       claims,
     };
   }
-
-  /** RFC 8292 3: `Authorization: vapid t=<JWT>, k=<public key>`, the JWT ES256-signed by that key. */
-  #checkVapid(header: string | undefined): Pick<ReceivedPush, 'vapidKey' | 'claims'> {
-    const m = /^vapid t=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+), ?k=([A-Za-z0-9_-]+)$/.exec(
-      header ?? '',
-    );
-    if (m === null)
-      throw new Error(`Authorization is not "vapid t=..., k=...": ${String(header).slice(0, 40)}`);
-    const [jwt, k] = [m[1]!, m[2]!];
-    if (this.expectedVapidKey !== undefined && k !== this.expectedVapidKey)
-      throw new Error('VAPID key is not the expected one');
-    const point = Buffer.from(k, 'base64url');
-    if (point.length !== 65 || point[0] !== 4) throw new Error('k is not an uncompressed P-256 point');
-    const key = createPublicKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        x: point.subarray(1, 33).toString('base64url'),
-        y: point.subarray(33).toString('base64url'),
-      },
-      format: 'jwk',
-    });
-    const [h, p, s] = jwt.split('.') as [string, string, string];
-    const header2 = JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, unknown>;
-    if (header2['alg'] !== 'ES256') throw new Error(`JWT alg is not ES256: ${String(header2['alg'])}`);
-    const ok = verify(
-      'sha256',
-      Buffer.from(`${h}.${p}`),
-      { key, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(s, 'base64url'),
-    );
-    if (!ok) throw new Error('the VAPID JWT signature does not verify with k');
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
-      aud: string;
-      exp: number;
-      sub: string;
-    };
-    // RFC 8292 2: aud is the push resource's origin; exp no more than 24 hours ahead; sub a contact.
-    if (claims.aud !== this.origin) throw new Error(`JWT aud ${claims.aud} is not ${this.origin}`);
-    const now = Date.now() / 1000;
-    if (!(claims.exp > now && claims.exp <= now + 24 * 3600))
-      throw new Error(`JWT exp ${claims.exp} out of range`);
-    if (!/^(mailto:|https:)/.test(claims.sub))
-      throw new Error(`JWT sub is not mailto: or https: ${claims.sub}`);
-    return { vapidKey: k, claims };
-  }
-}
-
-/**
- * RFC 8291 3.4 and RFC 8188 2: the header (salt, record size, key id = the sender's ephemeral
- * public key), the key and nonce derived through HKDF from the ECDH secret and the auth secret,
- * then each record decrypted with AES-128-GCM and its padding removed.
- */
-export function decrypt(body: Buffer, keys: { ecdh: ECDH; auth: Buffer }): Buffer {
-  if (body.length < 21) throw new Error('body shorter than the aes128gcm header');
-  const salt = body.subarray(0, 16);
-  const rs = body.readUInt32BE(16);
-  const idlen = body[20]!;
-  const asPublic = body.subarray(21, 21 + idlen);
-  if (idlen !== 65 || rs < 18) throw new Error(`bad aes128gcm header (idlen ${idlen}, rs ${rs})`);
-  const uaPublic = keys.ecdh.getPublicKey();
-  const ecdhSecret = keys.ecdh.computeSecret(asPublic);
-  const keyInfo = Buffer.concat([Buffer.from('WebPush: info\0'), uaPublic, asPublic]);
-  const ikm = Buffer.from(hkdfSync('sha256', ecdhSecret, keys.auth, keyInfo, 32));
-  const cek = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: aes128gcm\0'), 16));
-  const nonce = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12));
-  const records = body.subarray(21 + idlen);
-  const out: Buffer[] = [];
-  for (let seq = 0, at = 0; at < records.length; seq++, at += rs) {
-    const record = records.subarray(at, Math.min(records.length, at + rs));
-    const iv = Buffer.from(nonce);
-    iv.writeUInt32BE((iv.readUInt32BE(8) ^ seq) >>> 0, 8);
-    const decipher = createDecipheriv('aes-128-gcm', cek, iv);
-    decipher.setAuthTag(record.subarray(record.length - 16));
-    const plain = Buffer.concat([decipher.update(record.subarray(0, record.length - 16)), decipher.final()]);
-    // Padding: zeros after the delimiter, 0x02 on the last record, 0x01 on the others.
-    let end = plain.length - 1;
-    while (end >= 0 && plain[end] === 0) end--;
-    const last = at + rs >= records.length;
-    if (plain[end] !== (last ? 2 : 1)) throw new Error('bad padding delimiter');
-    out.push(plain.subarray(0, end));
-  }
-  return Buffer.concat(out);
 }

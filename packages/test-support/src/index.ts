@@ -7,8 +7,8 @@ export {
   runEngineContract,
   until,
 } from './engine-contract.js';
+export { decryptPush } from './fake-push-crypto.js';
 export {
-  decrypt as decryptPush,
   type FakeAnswer,
   FakePushService,
   type FakeSubscription,

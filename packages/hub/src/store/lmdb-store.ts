@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { HubError } from '../errors.js';
 import { fromRecord, toRecord, type Update, type UpdateRecord } from '../pubsub/update.js';
 import { LmdbPushStore } from '../push/lmdb-push-store.js';
-import type { PushRecord } from '../push/push-record.js';
-import type { PushStore } from '../push/push-store.js';
 import { idKey } from './id-key.js';
+import { openEpoch } from './lmdb-format.js';
 import { mergeAscending } from './merge-ascending.js';
 import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
 import { topicKeys } from './topic-key.js';
@@ -48,8 +46,6 @@ type TopicIndexKey = [string, Seq];
 
 const DEFAULT_MAX_COUNT = 1000;
 const DEFAULT_TRIM_PER_APPEND = 64;
-/** 1: updates, ids, meta. 2: plus the topic index (a format-1 directory is migrated on open). */
-const FORMAT = 2;
 const DUPLICATE = Symbol('duplicate');
 
 /**
@@ -64,9 +60,10 @@ const DUPLICATE = Symbol('duplicate');
  * first created: wiping the directory starts a new epoch with an empty id index, so every id a
  * client remembers is unknown and the hub answers `earliest` instead of pretending to resume).
  *
- * Upgrade: a format-1 directory (no topic index) is indexed when it is opened, in one transaction,
- * before the format is set to 2, so a hub upgraded in place still replays its history on resume.
- * An older hub refuses a format-2 directory rather than appending updates it would not index.
+ * Upgrade: a format-1 directory (no topic index) is indexed when it is opened (lmdb-format.ts), in
+ * one transaction, before the format is set to 2, so a hub upgraded in place still replays its
+ * history on resume. An older hub refuses a format-2 directory rather than appending updates it
+ * would not index.
  *
  * Durability: `append` resolves once the transaction holding the update is committed AND flushed
  * to disk (fdatasync). Appends are group-committed: everything issued in one event-loop turn, and
@@ -114,33 +111,7 @@ export class LmdbStore implements HistoryStore {
     this.#ids = this.#root.openDB<Seq, string>({ name: 'ids' });
     this.#topics = this.#root.openDB<null, TopicIndexKey>({ name: 'topics' });
     const meta = this.#root.openDB<string | number, string>({ name: 'meta' });
-    this.#epoch = meta.transactionSync(() => {
-      const format = meta.get('format');
-      if (format !== undefined && format !== 1 && format !== FORMAT) {
-        throw new Error(`${dir}: history format ${String(format)} is not supported (expected ${FORMAT})`);
-      }
-      let epoch = meta.get('epoch');
-      if (typeof epoch !== 'string') {
-        epoch = randomUUID();
-        meta.putSync('epoch', epoch);
-        meta.putSync('format', FORMAT);
-      } else if (format === 1) {
-        this.#indexAllTopics();
-        meta.putSync('format', FORMAT);
-      }
-      return epoch;
-    });
-  }
-
-  /**
-   * Format 1 -> 2, inside the opening transaction: indexes every update on disk (those over a
-   * limit too, so that trimming them later finds their index entries). One pass over history,
-   * once, when a hub is upgraded.
-   */
-  #indexAllTopics(): void {
-    for (const { key, value } of this.#updates.getRange()) {
-      for (const k of topicKeys(value.r.topics)) this.#topics.putSync([k, key], null);
-    }
+    this.#epoch = openEpoch(dir, { meta, updates: this.#updates, topics: this.#topics });
   }
 
   /** Made when the history directory was created; a wiped directory gets a new one. */
@@ -290,8 +261,8 @@ export class LmdbStore implements HistoryStore {
   }
 
   /** Web Push subscriptions in the same environment: as durable as history, one directory. */
-  openPushStore(): PushStore {
-    return new LmdbPushStore(this.#root.openDB<PushRecord, string>({ name: 'push' }), () => !this.#closed);
+  openPushStore(): LmdbPushStore {
+    return new LmdbPushStore(this.#root.openDB({ name: 'push' }), () => !this.#closed);
   }
 
   async close(): Promise<void> {
