@@ -78,6 +78,7 @@ async function publish(ctx: HubContext, req: IncomingMessage, url: URL, body: Bu
     }
     const update = await publishUnique(ctx.engine, formUpdate(ctx, body, principal));
     ctx.metrics.publishes++;
+    ctx.published?.(update);
     return JSON.stringify({ published: update.id });
   } catch (err) {
     const e = settleError(ctx, err, 'POST', req.url ?? '');
