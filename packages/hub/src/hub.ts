@@ -235,6 +235,7 @@ export class Hub {
       http1: this.server,
       tls: options.tls,
       serve: (req, res) => this.#serve(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+      flooded: (code) => this.#metrics.h2Goaway(code),
     });
     // Idle streams cost a fraction of the memory without node:http's objects (issue 5).
     this.#intake = StreamIntake.install(this.server, {
@@ -614,6 +615,8 @@ export class Hub {
           topics: ctx.broker.topicCount,
           ready: ctx.engine.isReady() && !this.#shuttingDown,
           replays: ctx.replays,
+          sinks: ctx.broker.subscribers(),
+          h2Sessions: this.#http2.sessions,
         });
         writeHead(res, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(this.#push === undefined ? body : body + this.#push.renderMetrics());

@@ -45,5 +45,6 @@ export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store/store.js';
 export { type EventFields, encodeComment, encodeEvent } from './stream/encode-event.js';
 export { type SelfSigned, selfSignedCredentials, trustAdvice } from './transports/http2/self-signed.js';
+export { H2_GOAWAY_CODES, type H2GoawayCode } from './transports/http2/session-guard.js';
 export { readTlsFiles } from './transports/http2/tls-files.js';
 export type { TlsCredentials } from './transports/http2/tls-front.js';

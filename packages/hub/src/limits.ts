@@ -98,6 +98,15 @@ export interface Limits {
   h2MaxSessionMemoryBytes: number;
   /** HTTP/2: size of one request's header list (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113 6.5.2). */
   h2MaxHeaderListBytes: number;
+  /**
+   * HTTP/2: streams one connection may reset before they are answered, per second (rapid reset,
+   * CVE-2023-44487); past it GOAWAY ENHANCE_YOUR_CALM `h2_rapid_reset`. 0 disables.
+   */
+  h2MaxResetsPerSecond: number;
+  /** HTTP/2: SETTINGS frames one connection may send per second (GOAWAY `h2_settings_flood`). 0 disables. */
+  h2MaxSettingsPerSecond: number;
+  /** HTTP/2: PING frames one connection may send per second (GOAWAY `h2_ping_flood`). 0 disables. */
+  h2MaxPingsPerSecond: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -141,4 +150,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   h2MaxConcurrentStreams: 100,
   h2MaxSessionMemoryBytes: 10 * 1024 * 1024,
   h2MaxHeaderListBytes: 16 * 1024,
+  h2MaxResetsPerSecond: 100,
+  h2MaxSettingsPerSecond: 10,
+  h2MaxPingsPerSecond: 10,
 });

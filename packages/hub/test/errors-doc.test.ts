@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { ERROR_CODES } from '@tidings/hub';
+import { ERROR_CODES, H2_GOAWAY_CODES } from '@tidings/hub';
 
 const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/errors.md'), 'utf8');
 
@@ -41,6 +41,20 @@ test('docs/errors.md names no code that does not exist', () => {
   ]);
   for (const [, name] of doc.matchAll(/`([a-z]+(?:_[a-z0-9]+)+)`/g)) {
     if (parameters.has(name!)) continue;
-    assert.ok(Object.hasOwn(ERROR_CODES, name!), `docs/errors.md mentions \`${name}\`, which is not a code`);
+    assert.ok(
+      Object.hasOwn(ERROR_CODES, name!) || Object.hasOwn(H2_GOAWAY_CODES, name!),
+      `docs/errors.md mentions \`${name}\`, which is not a code`,
+    );
+  }
+});
+
+test('docs/errors.md lists every GOAWAY debug code of HTTP/2 connections', () => {
+  const section = doc.slice(doc.indexOf('## HTTP/2 connection errors'));
+  for (const code of Object.keys(H2_GOAWAY_CODES)) {
+    assert.match(
+      section,
+      new RegExp(`^\\| \`${code}\` \\| \`h2[A-Za-z]+\` \\| .{20,} \\|$`, 'm'),
+      `${code} is missing`,
+    );
   }
 });

@@ -3,6 +3,7 @@ import { constants } from 'node:http2';
 import { describe, it } from 'node:test';
 import { createHub, type HubOptions } from '@tidings/hub';
 import { H2Sse, h2Session } from './support/h2-sse.js';
+import { RawSseReader } from './support/raw-sse-reader.js';
 import { metric } from './support/read-metrics.js';
 import { nowSeconds, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
 
@@ -106,6 +107,27 @@ describe('SSE on an HTTP/2 stream: every behaviour of an HTTP/1.1 stream', { tim
       assert.deepEqual([a.status, b.status, c.status], [200, 200, 429]);
       await c.until(() => c.text.includes('too_many_subscribers_client'), 'the problem body');
       assert.equal(h.hub.subscriberCount, 2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('metrics: streams open by protocol, HTTP/2 connections', async () => {
+    const h = await h2Hub();
+    try {
+      const a = new H2Sse(h.session, PATH);
+      const b = new H2Sse(h.session, PATH);
+      const h1 = await RawSseReader.open(`${h.base}${PATH}`);
+      await Promise.all([a.opened(), b.opened()]);
+      assert.equal(h1.status, 200);
+      assert.equal(
+        await metric(h.base, 'tidings_streams', '{protocol="h2"}'),
+        2,
+        'two streams on one h2 connection',
+      );
+      assert.equal(await metric(h.base, 'tidings_streams', '{protocol="http/1.1"}'), 1);
+      assert.equal(await metric(h.base, 'tidings_h2_sessions'), 1);
+      h1.close();
     } finally {
       await h.close();
     }

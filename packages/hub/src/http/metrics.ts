@@ -3,7 +3,8 @@
  * a handful of numbers incremented on the hot path, no label explosion.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { CloseReason } from '../subscribe/sink.js';
+import type { CloseReason, Sink } from '../subscribe/sink.js';
+import { H2_GOAWAY_CODES } from '../transports/http2/session-guard.js';
 
 /**
  * The reasons a hub closes a stream (`CloseReason` but `client`, which is not a drop), exported
@@ -34,9 +35,12 @@ export class Metrics {
   subscriptionsOpened = 0;
   readonly dropped = new Map<string, number>();
   readonly errors = new Map<string, number>();
+  /** HTTP/2 connections ended for the work they caused, by GOAWAY debug code (transports/http2/session-guard.ts). */
+  readonly h2Goaways = new Map<string, number>();
 
   constructor() {
     for (const reason of Object.keys(DROP_REASONS)) this.dropped.set(reason, 0);
+    for (const code of Object.keys(H2_GOAWAY_CODES)) this.h2Goaways.set(code, 0);
     this.#loop.enable();
   }
 
@@ -48,6 +52,10 @@ export class Metrics {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
   }
 
+  h2Goaway(code: string): void {
+    this.h2Goaways.set(code, (this.h2Goaways.get(code) ?? 0) + 1);
+  }
+
   error(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
@@ -57,6 +65,9 @@ export class Metrics {
     topics: number;
     ready: boolean;
     replays: { active: number; waiting: number; refused: number };
+    /** Every open subscription's sink: counted by the protocol it runs on. */
+    sinks: Iterable<{ readonly sink: Sink }>;
+    h2Sessions: number;
   }): string {
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
@@ -66,6 +77,30 @@ export class Metrics {
     const labelled = (label: string, m: Map<string, number>): [string, number][] =>
       [...m].map(([k, v]) => [`{${label}="${k}"}`, v]);
     metric('tidings_subscribers', 'gauge', 'Open subscriber streams.', [['', gauges.subscribers]]);
+    // Known protocols read 0 before their first stream (see DROP_REASONS).
+    const streams = new Map<string, number>([
+      ['http/1.1', 0],
+      ['h2', 0],
+    ]);
+    for (const { sink } of gauges.sinks) {
+      const protocol = sink.protocol ?? 'other';
+      streams.set(protocol, (streams.get(protocol) ?? 0) + 1);
+    }
+    metric(
+      'tidings_streams',
+      'gauge',
+      'Open subscriber streams by the protocol they run on (http/1.1, http/1.0, h2, other).',
+      labelled('protocol', streams),
+    );
+    metric('tidings_h2_sessions', 'gauge', 'Open HTTP/2 connections (h2 and h2c).', [
+      ['', gauges.h2Sessions],
+    ]);
+    metric(
+      'tidings_h2_goaways_total',
+      'counter',
+      'HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM, by reason (docs/errors.md).',
+      labelled('reason', this.h2Goaways),
+    );
     metric('tidings_topics', 'gauge', 'Distinct selectors subscribed to.', [['', gauges.topics]]);
     metric('tidings_ready', 'gauge', '1 when the hub accepts publishes.', [['', gauges.ready ? 1 : 0]]);
     metric('tidings_publishes_total', 'counter', 'Updates published and acknowledged.', [

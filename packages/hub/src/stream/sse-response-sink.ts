@@ -42,6 +42,12 @@ export class SseResponseSink extends FlowControlledSink {
     return SSE_CHUNKS;
   }
 
+  /** node:http's version of the request; a Fetch exchange has none of its own. */
+  get protocol(): string | undefined {
+    const req = this.#res.req as ServerResponse['req'] | undefined;
+    return req?.httpVersion === undefined ? undefined : `http/${req.httpVersion}`;
+  }
+
   /** Sends the status line and headers now (a client publishing on `open` cannot race us), then the preamble. */
   open(opening: Opening): void {
     if (this.closed) return;

@@ -52,6 +52,10 @@ export class SseSocketSink extends FlowControlledSink {
     return SSE_CHUNKS;
   }
 
+  get protocol(): string {
+    return this.#closeDelimited ? 'http/1.0' : 'http/1.1';
+  }
+
   /** Sends the status line, headers and preamble in one write (a client publishing on `open` cannot race us). */
   open(opening: Opening): void {
     if (this.closed) return;

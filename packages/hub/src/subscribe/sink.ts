@@ -82,6 +82,11 @@ export interface Sink {
   /** Told when the sink ends; set by the subscriber that owns the sink. */
   owner: SinkOwner | undefined;
   readonly framing: Framing;
+  /**
+   * What the stream runs on, for `tidings_streams{protocol}` (`http/1.1`, `http/1.0`, `h2`);
+   * undefined is counted as `other`.
+   */
+  readonly protocol?: string;
   /** Ended: writes are refused from now on. */
   readonly closed: boolean;
   /** The transport pushes back (or the sink is not open yet): writes queue. */

@@ -4,6 +4,7 @@ import { isHopByHop } from '../../http/hop-by-hop.js';
 import { sseResponseHeaders } from '../../stream/sse-headers.js';
 import { FlowControlledSink, type FlowControlOptions } from '../../subscribe/flow-controlled-sink.js';
 import type { CloseReason, Framing, Opening } from '../../subscribe/sink.js';
+import { resetStream } from './session-guard.js';
 import { SSE_PAYLOADS } from './sse-payloads.js';
 
 /** Where a stream finds its sink: the listeners are shared functions, not closures per sink. */
@@ -39,6 +40,10 @@ export class Http2StreamSink extends FlowControlledSink {
 
   get framing(): Framing {
     return SSE_PAYLOADS;
+  }
+
+  get protocol(): string {
+    return 'h2';
   }
 
   /** HEADERS now (a client publishing on `open` cannot race us), then the preamble. */
@@ -80,7 +85,7 @@ export class Http2StreamSink extends FlowControlledSink {
     if (this.closed) return;
     const stream = this.#stream;
     if (reason === 'slow_consumer' || reason === 'write_timeout' || reason === 'error' || !this.isOpen) {
-      stream.close(constants.NGHTTP2_CANCEL);
+      resetStream(stream, constants.NGHTTP2_CANCEL);
     } else {
       stream.end();
       // END_STREAM waits behind the data the client's window holds back: a client that never
@@ -91,7 +96,7 @@ export class Http2StreamSink extends FlowControlledSink {
   }
 
   destroy(): void {
-    this.#stream.close(constants.NGHTTP2_CANCEL);
+    resetStream(this.#stream, constants.NGHTTP2_CANCEL);
     this.ended('shutdown');
   }
 
@@ -116,5 +121,5 @@ function onStreamDrain(this: SinkStream): void {
 
 /** Past the linger after a graceful end: a stream still open is reset. */
 function lingerEnded(stream: ServerHttp2Stream): void {
-  if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+  if (!stream.closed) resetStream(stream, constants.NGHTTP2_CANCEL);
 }

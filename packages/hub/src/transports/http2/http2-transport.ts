@@ -9,6 +9,7 @@ import {
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Limits } from '../../limits.js';
+import { guardSession, type H2GoawayCode } from './session-guard.js';
 import { type TlsCredentials, TlsFront } from './tls-front.js';
 
 export interface Http2TransportOptions {
@@ -20,6 +21,8 @@ export interface Http2TransportOptions {
   readonly tls: TlsCredentials | undefined;
   /** Every request of every HTTP/2 stream, through node:http2's compatibility API. */
   readonly serve: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  /** A connection was ended for the work it caused (session-guard.ts), for the metrics. */
+  readonly flooded?: ((code: H2GoawayCode) => void) | undefined;
 }
 
 /**
@@ -33,10 +36,12 @@ export class Http2Transport {
   readonly #tls: TlsFront | undefined;
   readonly #http1: HttpServer;
   readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #opts: Http2TransportOptions;
   #closing = false;
 
   constructor(opts: Http2TransportOptions) {
     const { limits } = opts;
+    this.#opts = opts;
     this.#http1 = opts.http1;
     this.#server = createServer(
       {
@@ -115,5 +120,13 @@ export class Http2Transport {
     }
     this.#sessions.add(session);
     session.once('close', () => this.#sessions.delete(session));
+    const { limits, logger, flooded } = this.#opts;
+    guardSession(session, limits, (code) => {
+      logger.warn(
+        { code, client: session.socket?.remoteAddress },
+        'HTTP/2 connection closed: GOAWAY ENHANCE_YOUR_CALM',
+      );
+      flooded?.(code);
+    });
   }
 }
