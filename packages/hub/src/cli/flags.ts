@@ -223,6 +223,12 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   ...PUSH_FLAGS,
   {
+    name: 'h2-max-concurrent-streams',
+    kind: 'number',
+    default: '100',
+    help: 'streams open at once on one HTTP/2 connection (raise it behind a proxy that multiplexes clients over h2c)',
+  },
+  {
     name: 'trust-proxy',
     kind: 'boolean',
     default: 'false',

@@ -96,6 +96,7 @@ export async function serve(
       writeTimeoutMs: num(flags['write-timeout']),
       maxStreamLifetimeMs: num(flags['max-lifetime']),
       lifetimeJitter: Math.min(1, num(flags['lifetime-jitter'])),
+      h2MaxConcurrentStreams: num(flags['h2-max-concurrent-streams']),
       maxPushSubscriptions: num(flags['max-push-subscriptions']),
       maxPushSubscriptionsPerSubscriber: num(flags['max-push-subscriptions-per-subscriber']),
       maxPushQueue: num(flags['max-push-queue']),

@@ -25,6 +25,15 @@ export interface NginxProxyOptions {
    * holds an event stream until its buffers fill, as some deployments do.
    */
   readonly forceBuffering?: boolean;
+  /**
+   * HTTP/2 at the edge (docs/deploy.md): nginx listens with TLS and h2, and speaks to the hub
+   * either HTTP/1.1 (`proxy_pass`, keep-alive, no buffering) or h2c (`grpc_pass`).
+   */
+  readonly h2Front?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly upstream: 'http/1.1' | 'h2c';
+  };
 }
 
 export async function startNginxProxy(
@@ -47,12 +56,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://127.0.0.1:${upstreamPort};${options.forceBuffering === true ? '\n      proxy_buffering on;\n      proxy_ignore_headers X-Accel-Buffering;' : ''}
-    }
-  }
+  ${options.h2Front === undefined ? plainServer(port, upstreamPort, options) : h2Server(port, upstreamPort, options.h2Front)}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
@@ -83,6 +87,40 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function plainServer(port: number, upstreamPort: number, options: NginxProxyOptions): string {
+  return `server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://127.0.0.1:${upstreamPort};${options.forceBuffering === true ? '\n      proxy_buffering on;\n      proxy_ignore_headers X-Accel-Buffering;' : ''}
+    }
+  }`;
+}
+
+/** The server blocks of docs/deploy.md (nginx 1.22's `listen ... http2`; 1.25.1 and later say `http2 on;`). */
+function h2Server(
+  port: number,
+  upstreamPort: number,
+  front: NonNullable<NginxProxyOptions['h2Front']>,
+): string {
+  const upstream =
+    front.upstream === 'h2c'
+      ? `grpc_pass grpc://127.0.0.1:${upstreamPort};
+      grpc_read_timeout 1h;`
+      : `proxy_pass http://127.0.0.1:${upstreamPort};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 1h;`;
+  return `server {
+    listen 127.0.0.1:${port} ssl http2;
+    ssl_certificate ${front.certFile};
+    ssl_certificate_key ${front.keyFile};
+    location / {
+      ${upstream}
+    }
+  }`;
 }
 
 function freePort(): Promise<number> {
