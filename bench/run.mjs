@@ -20,10 +20,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './lib/chart.mjs';
+import { printH2Report } from './lib/h2-report.mjs';
 import { printReport } from './lib/report.mjs';
 import { naive } from './targets/naive.mjs';
 import { nchan } from './targets/nchan.mjs';
-import { tidings, tidingsLmdbToken, tidingsMemoryToken } from './targets/tidings.mjs';
+import {
+  tidings,
+  tidingsH2,
+  tidingsH2x100,
+  tidingsLmdbToken,
+  tidingsMemoryToken,
+} from './targets/tidings.mjs';
 
 const TARGETS = {
   tidings,
@@ -31,6 +38,8 @@ const TARGETS = {
   naive,
   'tidings-memory-token': tidingsMemoryToken,
   'tidings-lmdb-token': tidingsLmdbToken,
+  'tidings-h2': tidingsH2,
+  'tidings-h2x100': tidingsH2x100,
 };
 const HOST = '127.0.0.1';
 const TOPIC = 'https://example.com/bench/fanout';
@@ -53,6 +62,8 @@ const HELP = `npm run bench -- [options]
                        publishes by design; 'lost' then counts what was conflated away)
   --publish-path       the publish-path run: nchan, tidings-memory-token, tidings-lmdb-token with
                        one subscriber, unthrottled, 64 in flight (out: publish)
+  --h2                 HTTP/2 against HTTP/1.1: tidings (HTTP/1.1 subscribers), tidings-h2 (h2c, one per
+                       connection), tidings-h2x100 (100 streams per connection); N = 1,000 (out: h2)
   --no-build           do not run npx tsc -b before the Tidings runs
   --out NAME           results file name in bench/results/ (default quick or full)`;
 
@@ -102,6 +113,11 @@ function parseArgs(argv) {
       o.phases = ['max'];
       o.window = 64;
       o.out = 'publish';
+    } else if (a === '--h2') {
+      o.targets = ['tidings', 'tidings-h2', 'tidings-h2x100'];
+      o.ns = [1000];
+      o.idle = [];
+      o.out = 'h2';
     } else if (a === '--out') o.out = v().replace(/[^\w.-]/g, '_');
     else throw new Error(`unknown option ${a}\n${HELP}`);
   }
@@ -239,6 +255,7 @@ async function runLoadgen(target, server, n, idleOnly, dir) {
     serverPid: server.proc.pid,
     subscribePath: target.subscribePath(TOPIC),
     publish: target.publish(TOPIC),
+    h2StreamsPerConnection: target.h2StreamsPerConnection,
     serverCpu: PIN ? SERVER_CPU : null,
     loadgenCpu: PIN ? LOADGEN_CPU : null,
     n,
@@ -425,6 +442,7 @@ async function main() {
   writeFileSync(`${svg}.tmp`, renderChart(results));
   renameSync(`${svg}.tmp`, svg);
   const ok = printReport(results);
+  printH2Report(results);
   console.log(`\nwrote ${json}\nwrote ${svg}`);
   process.exitCode = ok ? 0 : 1;
 }

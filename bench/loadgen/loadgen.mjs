@@ -19,6 +19,7 @@ import {
   rssBytes,
 } from '../lib/proc.mjs';
 import { nowMs } from './clock.mjs';
+import { H2Subscribers } from './h2-subscribers.mjs';
 import { Subscribers } from './subscribers.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
@@ -73,13 +74,15 @@ function rpc(cmd, args = {}) {
   });
 }
 
-const subs = new Subscribers({
+// HTTP/2 (h2c) subscribers when the target asks for them, `h2StreamsPerConnection` per connection.
+const subs = new (cfg.h2StreamsPerConnection ? H2Subscribers : Subscribers)({
   host: cfg.host,
   port: cfg.port,
   path: cfg.subscribePath,
   n: cfg.n,
   epochMs,
   localAddress: cfg.localAddress,
+  perConnection: cfg.h2StreamsPerConnection,
 });
 
 async function warmUp() {

@@ -77,6 +77,24 @@ export const tidings = {
   }),
 };
 
+/**
+ * The same hub, subscribed over HTTP/2 with prior knowledge (h2c) on its cleartext port: one
+ * subscriber per connection, or 100 streams per connection (the hub's default
+ * h2MaxConcurrentStreams). Publishing stays HTTP/1.1, so only the delivery path differs.
+ */
+export const tidingsH2 = {
+  ...tidings,
+  name: 'tidings-h2',
+  describe: 'Tidings, h2c subscribers, 1 per connection',
+  h2StreamsPerConnection: 1,
+};
+export const tidingsH2x100 = {
+  ...tidings,
+  name: 'tidings-h2x100',
+  describe: 'Tidings, h2c subscribers, 100 streams per connection',
+  h2StreamsPerConnection: 100,
+};
+
 /** An HS256 publisher token for `*` (0.x `mercure` claim), valid for a day, signed by hand. */
 function publisherToken(secret) {
   const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
