@@ -107,6 +107,8 @@ export interface Limits {
   h2MaxSettingsPerSecond: number;
   /** HTTP/2: PING frames one connection may send per second (GOAWAY `h2_ping_flood`). 0 disables. */
   h2MaxPingsPerSecond: number;
+  /** HTTP/2: a connection with no open stream for this long (ms) is closed with GOAWAY NO_ERROR. 0 disables. */
+  h2IdleTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -153,4 +155,5 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   h2MaxResetsPerSecond: 100,
   h2MaxSettingsPerSecond: 10,
   h2MaxPingsPerSecond: 10,
+  h2IdleTimeoutMs: 60_000,
 });

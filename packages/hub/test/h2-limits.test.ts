@@ -128,6 +128,30 @@ describe('HTTP/2 limits', { timeout: 120_000 }, () => {
     });
   }
 
+  it('h2IdleTimeoutMs: a connection without a stream is closed with GOAWAY NO_ERROR, one with a stream stays', async () => {
+    const { hub, port } = await hubOn({ limits: { h2IdleTimeoutMs: 300 } });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const reader = new H2Sse(session, PATH);
+    const idle = await RawH2.connect(port);
+    try {
+      await Promise.all([reader.opened(), settled(idle)]);
+      await idle.until(() => idle.goaway !== undefined, 'GOAWAY on the idle connection');
+      assert.equal(idle.goaway!.code, constants.NGHTTP2_NO_ERROR);
+      await idle.closed;
+      // Both connections are older than the timeout by now: the one with a stream was kept.
+      assert.equal(session.closed, false, 'the connection with an open stream stays');
+      const id = await hub.publish({ topics: [TOPIC], data: 'kept' });
+      await reader.until(
+        () => reader.text.includes(`id: ${id}\ndata: kept\n\n`),
+        'an event on the kept connection',
+      );
+    } finally {
+      idle.socket.destroy();
+      session.destroy();
+      await hub.close();
+    }
+  });
+
   it('a few SETTINGS and PINGs are answered as usual (no GOAWAY under the bounds)', async () => {
     const { hub, port } = await hubOn();
     const raw = await RawH2.connect(port);

@@ -10,6 +10,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Limits } from '../../limits.js';
 import { guardSession, type H2GoawayCode } from './session-guard.js';
+import { closeWhenIdle } from './session-idle.js';
 import { type TlsCredentials, TlsFront } from './tls-front.js';
 
 export interface Http2TransportOptions {
@@ -121,6 +122,7 @@ export class Http2Transport {
     this.#sessions.add(session);
     session.once('close', () => this.#sessions.delete(session));
     const { limits, logger, flooded } = this.#opts;
+    closeWhenIdle(session, limits.h2IdleTimeoutMs);
     guardSession(session, limits, (code) => {
       logger.warn(
         { code, client: session.socket?.remoteAddress },
