@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHub, type Hub, type SubscriptionInfo } from '@tidings/hub';
 import { CurlStream, curlOnce } from './support/curl-stream.js';
@@ -131,6 +133,27 @@ for (const mode of ['h2 over TLS (ALPN)', 'h2c with prior knowledge'] as const) 
 }
 
 describe('one TLS port: HTTP/1.1 by ALPN next to h2', { timeout: 60_000 }, () => {
+  it('a connection still in its TLS handshake does not hold close() (handshake deadline 60 s here)', async () => {
+    const cert = await testCertificate();
+    const hub = await createHub({ heartbeatMs: 0, tls: cert, limits: { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 } });
+    const { port } = await hub.listen(0, '127.0.0.1');
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    // A request answered after the connect: the server has accepted the silent connection too.
+    const health = await curlOnce([
+      '--http1.1',
+      '--cacert',
+      cert.certFile,
+      `https://127.0.0.1:${port}/healthz`,
+    ]);
+    assert.equal(health.body, 'ok\n');
+    const closed = once(socket, 'close');
+    await hub.close();
+    await closed;
+    assert.equal(socket.destroyed, true, 'the handshaking connection was closed by close()');
+  });
+
   it('curl --http1.1 subscribes and publishes on the TLS port', async () => {
     const cert = await testCertificate();
     const hub = await createHub({ heartbeatMs: 0, tls: cert });

@@ -106,6 +106,7 @@ export class Http2Transport {
    */
   goaway(): void {
     this.#closing = true;
+    this.#tls?.dropHandshakes();
     for (const session of this.#sessions) if (!session.closed) session.close();
   }
 

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Http2Server } from 'node:http2';
+import type { Socket } from 'node:net';
 import { createServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 
 /** A certificate chain and its private key, PEM. */
@@ -20,6 +21,8 @@ export interface TlsCredentials {
  */
 export class TlsFront {
   readonly server: TlsServer;
+  /** Connections still in their handshake: nothing is in flight on them when the hub closes. */
+  readonly #handshaking = new Set<Socket>();
 
   constructor(
     credentials: TlsCredentials,
@@ -34,7 +37,13 @@ export class TlsFront {
       // it gets as long as a request head does (slowloris).
       handshakeTimeout: handshakeTimeoutMs,
     });
+    this.server.on('connection', (socket: Socket) => {
+      this.#handshaking.add(socket);
+      socket.once('close', () => this.#handshaking.delete(socket));
+    });
     this.server.on('secureConnection', (socket: TLSSocket) => {
+      // The TLSSocket wraps the TCP socket 'connection' saw (its `_parent`): the handshake is done.
+      this.#handshaking.delete((socket as TLSSocket & { _parent?: Socket })._parent ?? socket);
       if (socket.alpnProtocol === 'h2') to.h2.emit('connection', socket);
       else to.http1.emit('connection', socket);
     });
@@ -52,5 +61,11 @@ export class TlsFront {
    */
   setCredentials(credentials: TlsCredentials): void {
     this.server.setSecureContext({ cert: credentials.cert, key: credentials.key });
+  }
+
+  /** Ends the connections whose handshake is not done (at shutdown: they would hold close() until their timeout). */
+  dropHandshakes(): void {
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
   }
 }
