@@ -135,7 +135,11 @@ for (const mode of ['h2 over TLS (ALPN)', 'h2c with prior knowledge'] as const) 
 describe('one TLS port: HTTP/1.1 by ALPN next to h2', { timeout: 60_000 }, () => {
   it('a connection still in its TLS handshake does not hold close() (handshake deadline 60 s here)', async () => {
     const cert = await testCertificate();
-    const hub = await createHub({ heartbeatMs: 0, tls: cert, limits: { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 } });
+    const hub = await createHub({
+      heartbeatMs: 0,
+      tls: cert,
+      limits: { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 },
+    });
     const { port } = await hub.listen(0, '127.0.0.1');
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
