@@ -17,9 +17,14 @@ export interface VapidKeys {
 export function generateVapidKeys(): VapidKeys {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
+  // getPrivateKey() drops leading zero bytes (one key in 256 is shorter): RFC 8292 3.2 and
+  // web-push want the 32-byte scalar, so it is left-padded.
+  const d = ecdh.getPrivateKey();
+  const privateKey = Buffer.alloc(32);
+  d.copy(privateKey, 32 - d.length);
   return {
     publicKey: ecdh.getPublicKey().toString('base64url'),
-    privateKey: ecdh.getPrivateKey().toString('base64url'),
+    privateKey: privateKey.toString('base64url'),
   };
 }
 
