@@ -30,8 +30,8 @@ import { serveAsRequest } from './http/upgrade-fallback.js';
 import type { HubContext } from './hub-context.js';
 import type { HubOptions } from './hub-options.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { MAX_RATE, MIN_RATE } from './model/rate-bounds.js';
 import { Broker } from './pubsub/broker.js';
-import { compileSelector } from './pubsub/compile-selector.js';
 import type { Engine } from './pubsub/engine.js';
 import { LocalEngine } from './pubsub/local-engine.js';
 import {
@@ -40,8 +40,6 @@ import {
   LocalSubscriptions,
 } from './pubsub/local-subscriptions.js';
 import { publishUnique } from './pubsub/publish-unique.js';
-import { MAX_RATE, MIN_RATE } from './pubsub/rate-bounds.js';
-import type { SelectorLimits } from './pubsub/selector.js';
 import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { createUpdate, type Update } from './pubsub/update.js';
@@ -51,6 +49,8 @@ import { handlePush, PUSH_PATH } from './push/push-handler.js';
 import { resolvePushConfig } from './push/push-options.js';
 import { PushService } from './push/push-service.js';
 import { MemoryPushStore } from './push/push-store.js';
+import { compileSelector } from './selector/compile-selector.js';
+import type { SelectorLimits } from './selector/selector.js';
 import { MemoryStore } from './store/memory-store.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { ReplayGate } from './subscribe/replay-gate.js';

@@ -11,12 +11,10 @@ export {
 } from './hub.js';
 export type { HubOptions } from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
-export { compileSelector } from './pubsub/compile-selector.js';
 export { type CreateEngineOptions, createEngine } from './pubsub/create-engine.js';
 export type { Engine } from './pubsub/engine.js';
 export { LocalEngine } from './pubsub/local-engine.js';
 export type { HubSubscription, LocalSubscribeOptions } from './pubsub/local-subscriptions.js';
-export type { MatchType, Selector, SelectorLimits } from './pubsub/selector.js';
 export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
 export {
   createUpdate,
@@ -40,6 +38,8 @@ export {
 export type { PushService } from './push/push-service.js';
 export { boundBroken, MemoryPushStore, type PushBounds, type PushStore } from './push/push-store.js';
 export { generateVapidKeys, loadOrCreateVapidKeys, type VapidKeys } from './push/vapid-keys.js';
+export { compileSelector } from './selector/compile-selector.js';
+export type { MatchType, Selector, SelectorLimits } from './selector/selector.js';
 export { LmdbStore } from './store/lmdb-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store/store.js';

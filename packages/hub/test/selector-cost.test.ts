@@ -7,12 +7,12 @@ import { FLAGS, parseFlags } from '../src/cli/flags.js';
 import { serve } from '../src/cli/serve.js';
 import { HubError } from '../src/errors.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
-import { compileSelector } from '../src/pubsub/compile-selector.js';
-import { compileLinearRegExp, quoteRe2 } from '../src/pubsub/linear-regexp.js';
-import { DEFAULT_SELECTOR_LIMITS, type MatchType, type SelectorLimits } from '../src/pubsub/selector.js';
-import { regexpVariableParts } from '../src/pubsub/selector-cost.js';
-import { compileUriTemplate } from '../src/pubsub/uri-template-matcher.js';
-import { compileUrlPattern } from '../src/pubsub/url-pattern-matcher.js';
+import { compileSelector } from '../src/selector/compile-selector.js';
+import { compileLinearRegExp, quoteRe2 } from '../src/selector/linear-regexp.js';
+import { DEFAULT_SELECTOR_LIMITS, type MatchType, type SelectorLimits } from '../src/selector/selector.js';
+import { regexpVariableParts } from '../src/selector/selector-cost.js';
+import { compileUriTemplate } from '../src/selector/uri-template-matcher.js';
+import { compileUrlPattern } from '../src/selector/url-pattern-matcher.js';
 import { type Answer, answerOf, assertProblem } from './support/expect-problem.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HubError } from '../src/errors.js';
-import { compileSelector } from '../src/pubsub/compile-selector.js';
-import { DEFAULT_SELECTOR_LIMITS, type MatchType } from '../src/pubsub/selector.js';
-import { isValidTopicText } from '../src/pubsub/topic-text.js';
+import { compileSelector } from '../src/selector/compile-selector.js';
+import { DEFAULT_SELECTOR_LIMITS, type MatchType } from '../src/selector/selector.js';
+import { isValidTopicText } from '../src/selector/topic-text.js';
 
 const TYPES: MatchType[] = ['exact', 'urlpattern', 'uritemplate'];
 

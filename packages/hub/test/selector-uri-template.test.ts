@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HubError } from '../src/errors.js';
-import { compileSelector } from '../src/pubsub/compile-selector.js';
-import { compileUriTemplate } from '../src/pubsub/uri-template-matcher.js';
+import { compileSelector } from '../src/selector/compile-selector.js';
+import { compileUriTemplate } from '../src/selector/uri-template-matcher.js';
 
 function check(template: string, yes: string[], no: string[]): void {
   const s = compileSelector('uritemplate', template);

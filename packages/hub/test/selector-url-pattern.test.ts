@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { URLPattern } from 'urlpattern-polyfill/urlpattern';
 import { HubError } from '../src/errors.js';
-import { compileSelector } from '../src/pubsub/compile-selector.js';
-import { DEFAULT_SELECTOR_LIMITS, type SelectorLimits } from '../src/pubsub/selector.js';
-import { compileUrlPattern } from '../src/pubsub/url-pattern-matcher.js';
+import { compileSelector } from '../src/selector/compile-selector.js';
+import { DEFAULT_SELECTOR_LIMITS, type SelectorLimits } from '../src/selector/selector.js';
+import { compileUrlPattern } from '../src/selector/url-pattern-matcher.js';
 
 const HUB = 'https://hub.example/.well-known/mercure';
 const LIMITS: SelectorLimits = { ...DEFAULT_SELECTOR_LIMITS, hubUrl: HUB };

@@ -1,4 +1,4 @@
-import { DEFAULT_SELECTOR_LIMITS } from '../pubsub/selector.js';
+import { DEFAULT_SELECTOR_LIMITS } from '../selector/selector.js';
 
 /**
  * Signature algorithms accepted by default. Mercure "Token Validation" asks for an explicit
@@ -48,7 +48,7 @@ export interface AuthLimits {
   /** Longest selector accepted in a token, in UTF-16 code units. Default 2048 (as for subscriptions). */
   readonly maxSelectorLength: number;
   /**
-   * Cost caps of a URL pattern or URI template in a token (pubsub/selector-cost.ts); a hub
+   * Cost caps of a URL pattern or URI template in a token (selector/selector-cost.ts); a hub
    * passes its own `Limits` values, so selectors in tokens and in subscriptions share one cost cap.
    * Defaults 16,384 RE2 instructions and 32 ambiguous pieces.
    */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { compileSelector } from '../pubsub/compile-selector.js';
-import type { SelectorLimits } from '../pubsub/selector.js';
+import { compileSelector } from '../selector/compile-selector.js';
+import type { SelectorLimits } from '../selector/selector.js';
 import {
   type AuthLimits,
   type AuthOptions,

@@ -1,4 +1,4 @@
-import type { MatchType, Selector, SelectorLimits } from '../pubsub/selector.js';
+import type { MatchType, Selector, SelectorLimits } from '../selector/selector.js';
 import type { AuthLimits } from './auth-options.js';
 import { invalidToken } from './invalid-token.js';
 import type { PayloadGrant } from './principal.js';

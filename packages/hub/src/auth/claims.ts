@@ -1,6 +1,6 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
-import { MAX_RATE, MIN_RATE } from '../pubsub/rate-bounds.js';
-import type { SelectorLimits } from '../pubsub/selector.js';
+import { MAX_RATE, MIN_RATE } from '../model/rate-bounds.js';
+import type { SelectorLimits } from '../selector/selector.js';
 import type { AuthLimits } from './auth-options.js';
 import { rightsFromAuthorizationDetails } from './authorization-details.js';
 import { invalidToken } from './invalid-token.js';

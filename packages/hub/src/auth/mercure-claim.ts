@@ -1,4 +1,4 @@
-import type { Selector, SelectorLimits } from '../pubsub/selector.js';
+import type { Selector, SelectorLimits } from '../selector/selector.js';
 import type { AuthLimits } from './auth-options.js';
 import { invalidToken } from './invalid-token.js';
 import { compileTokenSelector, isPlainObject, NO_RIGHTS, type Rights } from './rights.js';

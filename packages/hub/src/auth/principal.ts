@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Selector } from '../pubsub/selector.js';
+import type { Selector } from '../selector/selector.js';
 
 export type Role = 'publisher' | 'subscriber';
 

@@ -1,6 +1,6 @@
 import { isHubError } from '../errors.js';
-import { compileSelector } from '../pubsub/compile-selector.js';
-import type { MatchType, Selector, SelectorLimits } from '../pubsub/selector.js';
+import { compileSelector } from '../selector/compile-selector.js';
+import type { MatchType, Selector, SelectorLimits } from '../selector/selector.js';
 import { invalidToken } from './invalid-token.js';
 import type { PayloadGrant } from './principal.js';
 

@@ -1,5 +1,5 @@
 import { HubError } from '../errors.js';
-import { FORMAT } from './topic-text.js';
+import { FORMAT } from '../selector/topic-text.js';
 
 /**
  * The one rule an event id given by a publisher must follow (docs/security.md, docs/errors.md

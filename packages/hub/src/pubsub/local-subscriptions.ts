@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import type { Selector } from '../selector/selector.js';
 import type { HistoryStore } from '../store/store.js';
-import type { Selector } from './selector.js';
 import type { Update } from './update.js';
 
 /** An in-process subscription (`hub.subscribe()`): ends with `close()`. */

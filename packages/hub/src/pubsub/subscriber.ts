@@ -1,7 +1,7 @@
 import { grants, type Principal } from '../auth/principal.js';
+import type { Selector } from '../selector/selector.js';
 import type { CloseReason, Sink, SinkOwner } from '../subscribe/sink.js';
 import type { Conflation } from './conflation.js';
-import type { Selector } from './selector.js';
 import type { Update } from './update.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 

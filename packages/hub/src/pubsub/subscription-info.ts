@@ -1,4 +1,4 @@
-import type { MatchType } from './selector.js';
+import type { MatchType } from '../selector/selector.js';
 
 /** The reserved namespace (Mercure "Publication": topics resolving under it are the hub's own). */
 export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';

@@ -1,4 +1,4 @@
-import type { Selector } from './selector.js';
+import type { Selector } from '../selector/selector.js';
 import type { Subscriber } from './subscriber.js';
 
 interface PatternEntry {

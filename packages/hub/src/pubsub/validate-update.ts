@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { Limits } from '../limits.js';
+import { FORMAT, isValidTopicText } from '../selector/topic-text.js';
 import { checkEventId } from './event-id.js';
-import { FORMAT, isValidTopicText } from './topic-text.js';
 import type { UpdateInit } from './update.js';
 
 /** What a publisher sends, before validation (form fields, or Hub.publish). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MatchType } from '../pubsub/selector.js';
+import type { MatchType } from '../selector/selector.js';
 
 /**
  * What a browser's `PushSubscription.toJSON()` gives (Push API, "PushSubscriptionJSON"): the

@@ -1,7 +1,7 @@
 import { createECDH } from 'node:crypto';
 import { HubError } from '../errors.js';
-import { compileSelector } from '../pubsub/compile-selector.js';
-import type { MatchType, SelectorLimits } from '../pubsub/selector.js';
+import { compileSelector } from '../selector/compile-selector.js';
+import type { MatchType, SelectorLimits } from '../selector/selector.js';
 import { PRESENCE_ID, PRESENCE_PREFIX } from './presence.js';
 import type { PushConfig } from './push-options.js';
 import {

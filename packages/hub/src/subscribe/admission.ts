@@ -5,7 +5,7 @@ import { clientKey } from '../http/client-key.js';
 import { ignoredTokenHeaders } from '../http/ignored-token.js';
 import { redactUrl } from '../http/redact-url.js';
 import type { HubContext } from '../hub-context.js';
-import type { Selector } from '../pubsub/selector.js';
+import type { Selector } from '../selector/selector.js';
 import { compileSelectors, isPattern, type SelectorRequest } from './selectors-from-query.js';
 import { readSubscribeAsk, type SubscribeRequest } from './subscribe-request.js';
 

@@ -1,6 +1,6 @@
 import { HubError } from '../errors.js';
-import { compileSelector } from '../pubsub/compile-selector.js';
-import type { MatchType, Selector, SelectorLimits } from '../pubsub/selector.js';
+import { compileSelector } from '../selector/compile-selector.js';
+import type { MatchType, Selector, SelectorLimits } from '../selector/selector.js';
 
 /**
  * Subscribe parameters -> selectors.

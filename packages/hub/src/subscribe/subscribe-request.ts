@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HubError } from '../errors.js';
 import { lastEventIdFromHeader } from '../http/header-value.js';
-import { MAX_RATE, MIN_RATE } from '../pubsub/rate-bounds.js';
+import { MAX_RATE, MIN_RATE } from '../model/rate-bounds.js';
 import { type SelectorRequest, selectorRequests } from './selectors-from-query.js';
 import type { SubscribeParams } from './subscribe-params.js';
 

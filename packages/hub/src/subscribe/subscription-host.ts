@@ -2,9 +2,9 @@ import { payloadFor } from '../auth/payload-for.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Broker } from '../pubsub/broker.js';
 import { RateGroups } from '../pubsub/conflation.js';
-import type { Selector } from '../pubsub/selector.js';
 import type { ConflatePolicy, Subscriber, SubscriberHost } from '../pubsub/subscriber.js';
 import { type SubscriptionInfo, subscriptionInfo } from '../pubsub/subscription-info.js';
+import type { Selector } from '../selector/selector.js';
 import type { CloseReason } from './sink.js';
 
 /** Distinct selector lists shared (`intern`); past this, the table starts over. */
