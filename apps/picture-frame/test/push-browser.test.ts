@@ -121,17 +121,32 @@ describe('Picture Frame notifications in Chromium', { timeout: 180_000 }, () => 
     });
     await cdp.send('ServiceWorker.enable');
     const registrationId = await registered;
+    const versions: string[] = [];
+    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+      for (const v of e.versions) versions.push(`${v.versionId}:${v.runningStatus}/${v.status}`);
+    });
     const worker =
       context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: T }));
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: push.text });
-    const notifications = await waitForValue(
-      () =>
-        worker.evaluate(() =>
-          (self as unknown as WorkerScope).registration
-            .getNotifications()
-            .then((ns) => ns.map((n) => ({ title: n.title, tag: n.tag }))),
-        ),
-      (ns) => ns.length > 0,
+    const logs: string[] = [];
+    worker.on('console', (m) => logs.push(m.text()));
+    const shown = () =>
+      worker.evaluate(() =>
+        (self as unknown as WorkerScope).registration
+          .getNotifications()
+          .then((ns) => ns.map((n) => ({ title: n.title, tag: n.tag }))),
+      );
+    // A push service delivers again until the user agent acknowledges (RFC 8030, section 5), and
+    // Chromium drops a DevTools delivery now and then when the suite keeps the machine busy (seen in
+    // CI only: no push event, no notification): the test redelivers as a push service would. The
+    // notification has a tag, so a second delivery replaces the first rather than adding one.
+    let notifications: { title: string; tag: string }[] = [];
+    for (let attempt = 1; attempt <= 4 && notifications.length === 0; attempt++) {
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: push.text });
+      notifications = await waitForValue(shown, (ns) => ns.length > 0, T / 4);
+    }
+    assert.ok(
+      notifications.length > 0,
+      `no notification after 4 deliveries; worker versions ${versions.join(' ')}; worker console ${logs.join(' | ')}`,
     );
     assert.deepEqual(notifications, [{ title: 'New picture: sea', tag: 'picture-frame' }]);
 
@@ -167,12 +182,12 @@ interface WorkerScope {
   readonly registration: { getNotifications(): Promise<{ title: string; tag: string }[]> };
 }
 
-async function waitForValue<V>(read: () => Promise<V>, ok: (v: V) => boolean): Promise<V> {
-  const deadline = Date.now() + T;
+/** Polls `read` until `ok` holds or `ms` pass, and returns the last value read either way. */
+async function waitForValue<V>(read: () => Promise<V>, ok: (v: V) => boolean, ms: number): Promise<V> {
+  const deadline = Date.now() + ms;
   for (;;) {
     const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    if (ok(v) || Date.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
