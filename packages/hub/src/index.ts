@@ -11,20 +11,13 @@ export {
 } from './hub.js';
 export type { HubOptions } from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { toRecord, type Update, type UpdateInit, type UpdateRecord } from './model/update.js';
+export { type PublishRequest, validateUpdate } from './model/validate-update.js';
 export { type CreateEngineOptions, createEngine } from './pubsub/create-engine.js';
 export type { Engine } from './pubsub/engine.js';
 export { LocalEngine } from './pubsub/local-engine.js';
 export type { HubSubscription, LocalSubscribeOptions } from './pubsub/local-subscriptions.js';
 export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
-export {
-  createUpdate,
-  fromRecord,
-  toRecord,
-  type Update,
-  type UpdateInit,
-  type UpdateRecord,
-} from './pubsub/update.js';
-export { type PublishRequest, validateUpdate } from './pubsub/validate-update.js';
 export { PRESENCE_ID, PRESENCE_PREFIX, type PresenceBoard } from './push/presence.js';
 export type { PushOptions, Urgency } from './push/push-options.js';
 export { MAX_PUSH_PLAINTEXT, type PushPayload } from './push/push-payload.js';
@@ -44,6 +37,7 @@ export { LmdbStore } from './store/lmdb-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store/store.js';
 export { type EventFields, encodeComment, encodeEvent } from './stream/encode-event.js';
+export { createUpdate, fromRecord } from './stream/update-frame.js';
 export { type SelfSigned, selfSignedCredentials, trustAdvice } from './transports/http2/self-signed.js';
 export { H2_GOAWAY_CODES, type H2GoawayCode } from './transports/http2/session-guard.js';
 export { readTlsFiles } from './transports/http2/tls-files.js';

@@ -11,7 +11,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { createHub, type Hub } from '../src/hub.js';
-import type { Update } from '../src/pubsub/update.js';
+import type { Update } from '../src/model/update.js';
 import { curlPublish, embedScenario, TOPIC } from './support/embed-scenario.js';
 import { publisherToken, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runStoreContract, TOPIC, topicUpdate, update } from '@tidings/test-support';
 import { open, type RootDatabase } from 'lmdb';
-import { toRecord, type Update, type UpdateRecord } from '../src/pubsub/update.js';
+import { toRecord, type Update, type UpdateRecord } from '../src/model/update.js';
 import { idKey } from '../src/store/id-key.js';
 import { LmdbStore } from '../src/store/lmdb-store.js';
 import type { HistoryFilter, HistoryStore } from '../src/store/store.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runStoreContract, topicUpdate } from '@tidings/test-support';
-import type { Update } from '../src/pubsub/update.js';
+import type { Update } from '../src/model/update.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import type { HistoryFilter } from '../src/store/store.js';
 

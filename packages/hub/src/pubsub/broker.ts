@@ -1,6 +1,6 @@
+import type { Update } from '../model/update.js';
 import type { Subscriber } from './subscriber.js';
 import { TopicIndex } from './topic-index.js';
-import type { Update } from './update.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 /** The local fan-out: subscribers by client and by topic; each update is delivered at most once per subscriber. */

@@ -1,7 +1,7 @@
+import type { Update } from '../model/update.js';
 import type { PresenceBoard } from '../push/presence.js';
 import type { PushStore } from '../push/push-store.js';
 import type { HistoryStore } from '../store/store.js';
-import type { Update } from './update.js';
 
 /**
  * An engine carries updates from publishers to every hub process's subscribers, in one order,

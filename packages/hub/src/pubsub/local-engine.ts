@@ -1,7 +1,7 @@
+import type { Update } from '../model/update.js';
 import { MemoryPushStore, type PushStore } from '../push/push-store.js';
 import type { HistoryStore } from '../store/store.js';
 import type { Engine } from './engine.js';
-import type { Update } from './update.js';
 
 /**
  * One process, one history. Updates are broadcast in the order their appends were issued,

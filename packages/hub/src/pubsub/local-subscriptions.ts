@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { Update } from '../model/update.js';
 import type { Selector } from '../selector/selector.js';
 import type { HistoryStore } from '../store/store.js';
-import type { Update } from './update.js';
 
 /** An in-process subscription (`hub.subscribe()`): ends with `close()`. */
 export interface HubSubscription {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isHubError } from '../errors.js';
+import type { Update, UpdateInit } from '../model/update.js';
+import { createUpdate } from '../stream/update-frame.js';
 import type { Engine } from './engine.js';
-import { createUpdate, type Update, type UpdateInit } from './update.js';
 
 /**
  * Stores and dispatches an update; resolves with what was published. Mercure "Publication": a

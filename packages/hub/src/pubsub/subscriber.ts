@@ -1,8 +1,8 @@
 import { grants, type Principal } from '../auth/principal.js';
+import type { Update } from '../model/update.js';
 import type { Selector } from '../selector/selector.js';
 import type { CloseReason, Sink, SinkOwner } from '../subscribe/sink.js';
 import type { Conflation } from './conflation.js';
-import type { Update } from './update.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 /** Ends a subscriber's replay grace period (set by the class: it reaches a private field). */

@@ -1,5 +1,5 @@
+import type { Update } from '../model/update.js';
 import type { Subscriber } from './subscriber.js';
-import type { Update } from './update.js';
 
 /**
  * Per-tick write coalescing. The cost of fan-out is the write syscall, not the bytes (a

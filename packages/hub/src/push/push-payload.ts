@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Update } from '../pubsub/update.js';
+import type { Update } from '../model/update.js';
 
 /**
  * The largest plaintext one push message carries. A push service must accept 4096 bytes of

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type Authenticator, grants, type Principal } from '../auth/principal.js';
 import { isHubError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import type { Update } from '../pubsub/update.js';
+import type { Update } from '../model/update.js';
 import { compileSelector } from '../selector/compile-selector.js';
 import type { SelectorLimits } from '../selector/selector.js';
 import { CircuitBreakers } from './circuit-breaker.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { UpdateRecord } from '../pubsub/update.js';
+import type { UpdateRecord } from '../model/update.js';
 import { topicKeys } from './topic-key.js';
 
 /** 1: updates, ids, meta. 2: plus the topic index (a format-1 directory is migrated on open). */

@@ -1,5 +1,5 @@
 import { HubError } from '../errors.js';
-import type { Update } from '../pubsub/update.js';
+import type { Update } from '../model/update.js';
 import { mergeAscending } from './merge-ascending.js';
 import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
 

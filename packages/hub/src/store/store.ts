@@ -1,4 +1,4 @@
-import type { Update } from '../pubsub/update.js';
+import type { Update } from '../model/update.js';
 import type { PushStore } from '../push/push-store.js';
 
 /**

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HubContext } from '../hub-context.js';
+import type { Update } from '../model/update.js';
 import type { Subscriber } from '../pubsub/subscriber.js';
-import type { Update } from '../pubsub/update.js';
 import type { Selector } from '../selector/selector.js';
 import type { HistoryFilter, HistoryRead } from '../store/store.js';
 import type { DisconnectSignal, Release } from './replay-gate.js';

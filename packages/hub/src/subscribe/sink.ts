@@ -1,4 +1,4 @@
-import type { Update } from '../pubsub/update.js';
+import type { Update } from '../model/update.js';
 
 /** Why a subscription's sink ended; every reason but `client` is a drop (`tidings_dropped_subscribers_total`). */
 export type CloseReason =

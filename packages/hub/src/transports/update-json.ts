@@ -1,4 +1,4 @@
-import type { Update } from '../pubsub/update.js';
+import type { Update } from '../model/update.js';
 
 /**
  * An update as the JSON transports carry it (WebSocket messages, poll answers): `{"id", "type",

@@ -1,7 +1,7 @@
 import { grants, type Principal } from '../../auth/principal.js';
 import { HubError, isHubError } from '../../errors.js';
 import type { HubContext } from '../../hub-context.js';
-import type { Update } from '../../pubsub/update.js';
+import type { Update } from '../../model/update.js';
 
 /**
  * Where a poll without a cursor starts: the newest update in history, so the next poll gets

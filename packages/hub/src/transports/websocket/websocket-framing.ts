@@ -1,5 +1,5 @@
 import { constants, deflateRawSync } from 'node:zlib';
-import type { Update } from '../../pubsub/update.js';
+import type { Update } from '../../model/update.js';
 import type { Framing } from '../../subscribe/sink.js';
 import { updateJson } from '../update-json.js';
 import { OPCODE_TEXT, PING_FRAME, serverFrame } from './websocket-frame.js';

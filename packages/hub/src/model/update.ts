@@ -1,6 +1,3 @@
-import { chunkPayload, textChunk, toChunk } from '../stream/chunk.js';
-import { encodeEvent, eventText } from '../stream/encode-event.js';
-
 /** What a publisher asked for, validated. */
 export interface UpdateInit {
   /** The first topic is canonical (Mercure); the others are alternate topics. */
@@ -14,27 +11,14 @@ export interface UpdateInit {
 
 /**
  * An update as it travels through the hub: validated fields plus the SSE frame, encoded once
- * and shared by every subscriber (live and replay).
+ * and shared by every subscriber (live and replay). The frame is built by stream/update-frame.ts
+ * (`createUpdate`, `fromRecord`): the model knows it is there, not how it is framed.
  */
 export interface Update extends UpdateInit {
   /** The exact bytes of the SSE event, ending with the blank line that dispatches it. */
   readonly frame: Buffer;
   /** The same bytes as one HTTP/1.1 chunk: what is written to every subscriber (`frame` is a view into it). */
   readonly chunk: Buffer;
-}
-
-export function createUpdate(init: UpdateInit): Update {
-  const { chunk, payloadAt } = textChunk(eventText(init));
-  return {
-    topics: init.topics,
-    data: init.data,
-    private: init.private,
-    id: init.id,
-    type: init.type,
-    retry: init.retry,
-    frame: chunk.subarray(payloadAt, chunk.length - 2),
-    chunk,
-  };
 }
 
 /** The JSON shape stores keep (no frame: it is rebuilt on load). */
@@ -52,31 +36,4 @@ export function toRecord(u: UpdateInit): UpdateRecord {
   if (u.type !== undefined) r.type = u.type;
   if (u.retry !== undefined) r.retry = u.retry;
   return r;
-}
-
-/**
- * An update read back from a store. Its frame is encoded on first use: a resume reads whole
- * pages of history and skips most of them (other topics), and encoding all of them made a
- * reconnect storm cost seconds of CPU.
- */
-export function fromRecord(r: UpdateRecord): Update {
-  let chunk: Buffer | undefined;
-  const encoded = () => {
-    chunk ??= toChunk(encodeEvent(r));
-    return chunk;
-  };
-  return {
-    topics: r.topics,
-    data: r.data,
-    private: r.private,
-    id: r.id,
-    type: r.type,
-    retry: r.retry,
-    get chunk() {
-      return encoded();
-    },
-    get frame() {
-      return chunkPayload(encoded());
-    },
-  };
 }
