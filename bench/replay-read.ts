@@ -66,7 +66,7 @@ async function replay(store: HistoryStore, afterId: string, wanted: string, filt
       read++;
       if (u.topics.includes(wanted)) {
         delivered++;
-        // What the hub writes: the frame is built on first use (pubsub/update.ts fromRecord).
+        // What the hub writes: the frame is built on first use (stream/update-frame.ts fromRecord).
         if (u.chunk.length === 0) throw new Error('empty frame');
       }
     }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/principal.js';
+import type { Engine } from './engine/engine.js';
 import type { Limits } from './limits.js';
-import type { Engine } from './pubsub/engine.js';
 import type { PushOptions } from './push/push-options.js';
 import type { TlsCredentials } from './transports/http2/tls-front.js';
 import type { WebSocketOptions } from './transports/websocket/websocket-options.js';

@@ -9,6 +9,9 @@ import { DEV_ISSUER } from './auth/auth-options.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/principal.js';
 import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
+import type { Engine } from './engine/engine.js';
+import { LocalEngine } from './engine/local-engine.js';
+import { publishUnique } from './engine/publish-unique.js';
 import { HubError } from './errors.js';
 import { attachToServer } from './http/attach.js';
 import { ConnectionWatch } from './http/connection-watch.js';
@@ -34,14 +37,11 @@ import { MAX_RATE, MIN_RATE } from './model/rate-bounds.js';
 import type { Update } from './model/update.js';
 import { type PublishRequest, validateUpdate } from './model/validate-update.js';
 import { Broker } from './pubsub/broker.js';
-import type { Engine } from './pubsub/engine.js';
-import { LocalEngine } from './pubsub/local-engine.js';
 import {
   type HubSubscription,
   type LocalSubscribeOptions,
   LocalSubscriptions,
 } from './pubsub/local-subscriptions.js';
-import { publishUnique } from './pubsub/publish-unique.js';
 import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
 import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
 import { Presence } from './push/presence.js';

@@ -1,5 +1,8 @@
 export * from './auth/index.js';
 export { createLogger, type LogFormat, type LogOutput } from './cli/log-format.js';
+export { type CreateEngineOptions, createEngine } from './engine/create-engine.js';
+export type { Engine } from './engine/engine.js';
+export { LocalEngine } from './engine/local-engine.js';
 export { ERROR_CODES, type ErrorCode, HubError, isHubError } from './errors.js';
 export {
   createHub,
@@ -13,9 +16,6 @@ export type { HubOptions } from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { toRecord, type Update, type UpdateInit, type UpdateRecord } from './model/update.js';
 export { type PublishRequest, validateUpdate } from './model/validate-update.js';
-export { type CreateEngineOptions, createEngine } from './pubsub/create-engine.js';
-export type { Engine } from './pubsub/engine.js';
-export { LocalEngine } from './pubsub/local-engine.js';
 export type { HubSubscription, LocalSubscribeOptions } from './pubsub/local-subscriptions.js';
 export { type SubscriptionInfo, subscriptionTopic } from './pubsub/subscription-info.js';
 export { PRESENCE_ID, PRESENCE_PREFIX, type PresenceBoard } from './push/presence.js';

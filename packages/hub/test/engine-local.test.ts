@@ -1,5 +1,5 @@
 import { OutageStore, runEngineContract } from '@tidings/test-support';
-import { LocalEngine } from '../src/pubsub/local-engine.js';
+import { LocalEngine } from '../src/engine/local-engine.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 
 // The local engine serves one process: the contract runs with one node, and its outage is its

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { createEngine } from '../engine/create-engine.js';
 import { createHub, type Hub } from '../hub.js';
-import { createEngine } from '../pubsub/create-engine.js';
 import type { PushOptions, Urgency } from '../push/push-options.js';
 import { readTlsFiles } from '../transports/http2/tls-files.js';
 import type { FlagValues } from './flags.js';

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal.js';
+import { publishUnique } from '../engine/publish-unique.js';
 import { HubError, isHubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import type { UpdateInit } from '../model/update.js';
-import { publishUnique } from '../pubsub/publish-unique.js';
 import { clientKey } from './client-key.js';
 import { writeHead } from './header-value.js';
 import { ignoredTokenHeaders } from './ignored-token.js';
@@ -30,7 +30,7 @@ interface BatchResult {
  * refusal refuses the whole batch, nothing stored. Storing is per update: all are appended at
  * once (one group commit on LMDB), in body order, and each is acknowledged on its own, so a
  * store refusal (store_unavailable) refuses that update alone. A reused id is re-identified as
- * for a single publish (pubsub/publish-unique.ts): that update's answer carries the hub's id. The answer is 200
+ * for a single publish (engine/publish-unique.ts): that update's answer carries the hub's id. The answer is 200
  * when every update was stored, 207 when some were not; the body lists each update's id, with
  * the error of those refused.
  */

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { grants, type Principal } from '../auth/principal.js';
+import { publishUnique } from '../engine/publish-unique.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import type { UpdateInit } from '../model/update.js';
 import { validateUpdate } from '../model/validate-update.js';
-import { publishUnique } from '../pubsub/publish-unique.js';
 import { clientKey } from './client-key.js';
 import { forEachField } from './form.js';
 import { writeHead } from './header-value.js';
@@ -49,7 +49,7 @@ export async function handlePublish(
   if (!ctx.engine.isReady()) throw new HubError('store_unavailable', undefined, { 'Retry-After': '1' });
 
   const init = formUpdate(ctx, await readBody(req, ctx.limits.maxBodyBytes), principal);
-  // A reused id is re-identified, not refused (pubsub/publish-unique.ts).
+  // A reused id is re-identified, not refused (engine/publish-unique.ts).
   const update = await publishUnique(ctx.engine, init);
   ctx.metrics.publishes++;
   ctx.published?.(update);
