@@ -139,16 +139,26 @@ describe('Picture Frame notifications in Chromium', { timeout: 180_000 }, () => 
     // Chromium drops a DevTools delivery now and then when the suite keeps the machine busy (seen in
     // CI only: no push event, no notification): the test redelivers as a push service would. The
     // notification has a tag, so a second delivery replaces the first rather than adding one.
-    let notifications: { title: string; tag: string }[] = [];
-    for (let attempt = 1; attempt <= 4 && notifications.length === 0; attempt++) {
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: push.text });
-      notifications = await waitForValue(shown, (ns) => ns.length > 0, T / 4);
-    }
-    assert.ok(
-      notifications.length > 0,
-      `no notification after 4 deliveries; worker versions ${versions.join(' ')}; worker console ${logs.join(' | ')}`,
-    );
+    const deliver = async () => {
+      let notifications: { title: string; tag: string }[] = [];
+      for (let attempt = 1; attempt <= 4 && notifications.length === 0; attempt++) {
+        await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: push.text });
+        notifications = await waitForValue(shown, (ns) => ns.length > 0, T / 4);
+      }
+      assert.ok(
+        notifications.length > 0,
+        `no notification after 4 deliveries; worker versions ${versions.join(' ')}; worker console ${logs.join(' | ')}`,
+      );
+      return notifications;
+    };
+    const notifications = await deliver();
     assert.deepEqual(notifications, [{ title: 'New picture: sea', tag: 'picture-frame' }]);
+
+    // The click with no page of the frame open asks to open '/?resume'. A real click on a
+    // notification cannot be made in headless Chromium, so the worker dispatches a synthetic
+    // notificationclick: the handler's work starts (waitUntil then refuses the untrusted event), and
+    // openWindow, which needs a user's click, is replaced by a recorder.
+    assert.deepEqual(await worker.evaluate(CLICK), { opened: ['/?resume'], left: 0 });
 
     // The page opened from the notification resumes from the cursor it kept.
     const cursorHeaders: (string | undefined)[] = [];
@@ -173,9 +183,42 @@ describe('Picture Frame notifications in Chromium', { timeout: 180_000 }, () => 
     assert.equal(await frame.textContent('#keyword'), 'sea');
     assert.ok(cursor !== null && cursor !== '', 'a cursor was kept');
     assert.deepEqual(cursorHeaders, [cursor], 'the stream resumed from the stored cursor');
+
+    // A click while the frame is open tells that page to resume (public/notify.js) and opens nothing.
+    await deliver();
+    const told = frame.evaluate(
+      (ms) =>
+        new Promise((resolve) => {
+          navigator.serviceWorker.addEventListener('message', (e) => resolve(e.data), { once: true });
+          setTimeout(() => resolve('no message'), ms);
+        }),
+      T,
+    );
+    assert.deepEqual(await worker.evaluate(CLICK), { opened: [], left: 0 });
+    assert.deepEqual(await told, { type: 'resume' });
     await context.close();
   });
 });
+
+/**
+ * Run in the service worker: a synthetic notificationclick on the shown notification, with
+ * `clients.openWindow` recorded; answers what was opened and how many notifications are left.
+ * A string: the test runner's transform would leave helpers in a serialized function.
+ */
+const CLICK = `(async () => {
+  const opened = [];
+  self.clients.openWindow = async (url) => { opened.push(url); return null; };
+  const [notification] = await self.registration.getNotifications();
+  self.dispatchEvent(new NotificationEvent('notificationclick', { notification }));
+  for (let i = 0; i < 100; i++) {
+    const left = (await self.registration.getNotifications()).length;
+    const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const framed = pages.some((c) => new URL(c.url).pathname === '/');
+    if (left === 0 && (opened.length > 0 || framed)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { opened, left: (await self.registration.getNotifications()).length };
+})()`;
 
 /** What the test reads of the service worker's global scope (the WebWorker lib is not in this project's types). */
 interface WorkerScope {
