@@ -117,3 +117,16 @@ export class HubError extends Error {
 export function isHubError(err: unknown): err is HubError {
   return err instanceof HubError;
 }
+
+/**
+ * Why the hub ended an HTTP/2 connection with GOAWAY ENHANCE_YOUR_CALM (RFC 9113 5.4.1, 6.8):
+ * the stable code sent as the GOAWAY's debug data, and counted in
+ * `tidings_h2_goaways_total{reason}`. docs/errors.md lists them.
+ */
+export const H2_GOAWAY_CODES = {
+  h2_rapid_reset: 'More streams reset by the client than h2MaxResetsPerSecond',
+  h2_settings_flood: 'More SETTINGS frames than h2MaxSettingsPerSecond',
+  h2_ping_flood: 'More PING frames than h2MaxPingsPerSecond',
+} as const;
+
+export type H2GoawayCode = keyof typeof H2_GOAWAY_CODES;

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/principal.js';
 import type { Engine } from './engine/engine.js';
-import type { CorsPolicy } from './http/cors.js';
-import type { Metrics } from './http/metrics.js';
-import type { RateLimiter } from './http/rate-limiter.js';
 import type { Limits } from './limits.js';
 import type { Update } from './model/update.js';
+import type { CorsPolicy } from './ops/cors.js';
+import type { Metrics } from './ops/metrics.js';
+import type { RateLimiter } from './ops/rate-limiter.js';
 import type { Broker } from './pubsub/broker.js';
 import type { SubscriptionInfo } from './pubsub/subscription-info.js';
 import type { SubscriptionRegistry } from './pubsub/subscription-registry.js';

@@ -14,17 +14,13 @@ import { LocalEngine } from './engine/local-engine.js';
 import { publishUnique } from './engine/publish-unique.js';
 import { HubError } from './errors.js';
 import { attachToServer } from './http/attach.js';
-import { ConnectionWatch } from './http/connection-watch.js';
-import { CorsPolicy } from './http/cors.js';
 import { type DebugUiOptions, debugUiRoute } from './http/debug-ui.js';
 import { settleError } from './http/error-answer.js';
 import { fetchExchange } from './http/fetch-exchange.js';
 import { writeHead } from './http/header-value.js';
-import { Metrics } from './http/metrics.js';
 import { rawProblem, sendProblem } from './http/problem.js';
 import { protectedResourceMetadata } from './http/protected-resource-metadata.js';
 import { handlePublish } from './http/publish-handler.js';
-import { RateLimiter } from './http/rate-limiter.js';
 import { subscribeRaw } from './http/raw-subscribe.js';
 import { StreamIntake } from './http/stream-intake.js';
 import { handleSubscribe } from './http/subscribe-handler.js';
@@ -36,6 +32,10 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { MAX_RATE, MIN_RATE } from './model/rate-bounds.js';
 import type { Update } from './model/update.js';
 import { type PublishRequest, validateUpdate } from './model/validate-update.js';
+import { ConnectionWatch } from './ops/connection-watch.js';
+import { CorsPolicy } from './ops/cors.js';
+import { Metrics } from './ops/metrics.js';
+import { RateLimiter } from './ops/rate-limiter.js';
 import { Broker } from './pubsub/broker.js';
 import {
   type HubSubscription,

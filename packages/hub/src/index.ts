@@ -3,7 +3,14 @@ export { createLogger, type LogFormat, type LogOutput } from './cli/log-format.j
 export { type CreateEngineOptions, createEngine } from './engine/create-engine.js';
 export type { Engine } from './engine/engine.js';
 export { LocalEngine } from './engine/local-engine.js';
-export { ERROR_CODES, type ErrorCode, HubError, isHubError } from './errors.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  H2_GOAWAY_CODES,
+  type H2GoawayCode,
+  HubError,
+  isHubError,
+} from './errors.js';
 export {
   createHub,
   Hub,
@@ -39,6 +46,5 @@ export { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from 
 export { type EventFields, encodeComment, encodeEvent } from './stream/encode-event.js';
 export { createUpdate, fromRecord } from './stream/update-frame.js';
 export { type SelfSigned, selfSignedCredentials, trustAdvice } from './transports/http2/self-signed.js';
-export { H2_GOAWAY_CODES, type H2GoawayCode } from './transports/http2/session-guard.js';
 export { readTlsFiles } from './transports/http2/tls-files.js';
 export type { TlsCredentials } from './transports/http2/tls-front.js';

@@ -4,7 +4,7 @@ import { publishUnique } from '../engine/publish-unique.js';
 import { HubError, isHubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import type { UpdateInit } from '../model/update.js';
-import { clientKey } from './client-key.js';
+import { clientKey } from '../ops/client-key.js';
 import { writeHead } from './header-value.js';
 import { ignoredTokenHeaders } from './ignored-token.js';
 import { authorizePublisher, formUpdate, publishLimiter } from './publish-handler.js';

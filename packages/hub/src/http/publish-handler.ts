@@ -6,7 +6,7 @@ import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
 import type { UpdateInit } from '../model/update.js';
 import { validateUpdate } from '../model/validate-update.js';
-import { clientKey } from './client-key.js';
+import { clientKey } from '../ops/client-key.js';
 import { forEachField } from './form.js';
 import { writeHead } from './header-value.js';
 import { ignoredTokenHeaders } from './ignored-token.js';

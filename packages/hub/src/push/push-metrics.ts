@@ -6,7 +6,7 @@ export const REMOVED_REASONS = ['gone', 'token', 'expired', 'unsubscribed'] as c
 export const SKIPPED_REASONS = ['online', 'forbidden'] as const;
 
 /**
- * The push counters, in the Prometheus text format of /metrics (http/metrics.ts). Every label
+ * The push counters, in the Prometheus text format of /metrics (ops/metrics.ts). Every label
  * value is exported from the start, at 0.
  */
 export class PushMetrics {

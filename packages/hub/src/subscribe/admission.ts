@@ -1,10 +1,10 @@
 import { bearerChallenge } from '../auth/bearer-challenge.js';
 import type { Principal } from '../auth/principal.js';
 import { HubError } from '../errors.js';
-import { clientKey } from '../http/client-key.js';
 import { ignoredTokenHeaders } from '../http/ignored-token.js';
 import { redactUrl } from '../http/redact-url.js';
 import type { HubContext } from '../hub-context.js';
+import { clientKey } from '../ops/client-key.js';
 import type { Selector } from '../selector/selector.js';
 import { compileSelectors, isPattern, type SelectorRequest } from './selectors-from-query.js';
 import { readSubscribeAsk, type SubscribeRequest } from './subscribe-request.js';
@@ -16,7 +16,7 @@ export interface Admission {
   readonly maxRate: number | undefined;
   readonly lastEventId: string | undefined;
   readonly principal: Principal | undefined;
-  /** Who the per-client cap counts it against (http/client-key.ts). */
+  /** Who the per-client cap counts it against (ops/client-key.ts). */
   readonly key: string;
   /** Gives back the place this subscribe holds against the subscriber caps (`Broker.reserve`); idempotent. */
   readonly release: () => void;

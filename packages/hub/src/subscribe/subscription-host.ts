@@ -1,5 +1,5 @@
 import { payloadFor } from '../auth/payload-for.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { Broker } from '../pubsub/broker.js';
 import { RateGroups } from '../pubsub/conflation.js';
 import type { ConflatePolicy, Subscriber, SubscriberHost } from '../pubsub/subscriber.js';

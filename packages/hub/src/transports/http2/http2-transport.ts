@@ -8,8 +8,9 @@ import {
 } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { H2GoawayCode } from '../../errors.js';
 import type { Limits } from '../../limits.js';
-import { guardSession, type H2GoawayCode } from './session-guard.js';
+import { guardSession } from './session-guard.js';
 import { closeWhenIdle } from './session-idle.js';
 import { type TlsCredentials, TlsFront } from './tls-front.js';
 

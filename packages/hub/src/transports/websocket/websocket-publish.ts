@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { publishUnique } from '../../engine/publish-unique.js';
 import { HubError } from '../../errors.js';
-import { clientKey } from '../../http/client-key.js';
 import { settleError } from '../../http/error-answer.js';
 import { problemBody } from '../../http/problem.js';
 import { authorizePublisher, formUpdate, publishLimiter } from '../../http/publish-handler.js';
 import type { HubContext } from '../../hub-context.js';
+import { clientKey } from '../../ops/client-key.js';
 import { POLICY_VIOLATION } from './websocket-options.js';
 import type { MessageHandler } from './websocket-sink.js';
 

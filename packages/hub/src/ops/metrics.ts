@@ -3,8 +3,8 @@
  * a handful of numbers incremented on the hot path, no label explosion.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { H2_GOAWAY_CODES } from '../errors.js';
 import type { CloseReason, Sink } from '../subscribe/sink.js';
-import { H2_GOAWAY_CODES } from '../transports/http2/session-guard.js';
 
 /**
  * The reasons a hub closes a stream (`CloseReason` but `client`, which is not a drop), exported
@@ -35,7 +35,7 @@ export class Metrics {
   subscriptionsOpened = 0;
   readonly dropped = new Map<string, number>();
   readonly errors = new Map<string, number>();
-  /** HTTP/2 connections ended for the work they caused, by GOAWAY debug code (transports/http2/session-guard.ts). */
+  /** HTTP/2 connections ended for the work they caused, by GOAWAY debug code (errors.ts H2_GOAWAY_CODES). */
   readonly h2Goaways = new Map<string, number>();
 
   constructor() {
