@@ -1,21 +1,22 @@
-import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type JWTPayload, SignJWT } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { AuthOptions } from '../src/auth/auth-options.js';
 import { createAuthenticator } from '../src/auth/authenticator.js';
 import { MERCURE_DETAIL_TYPE } from '../src/auth/authorization-details.js';
 import type { Authenticator, Principal, Role } from '../src/auth/principal.js';
 import { isHubError } from '../src/errors.js';
+import { handSigned, ISSUER, nowSeconds, signClaims, unsigned } from './support/sign-token.js';
 
 /** Shared by the auth-*.test.ts files: real keys, real jose-signed tokens, real requests over loopback. */
 
 export const HUB_URL = 'https://hub.example.com/.well-known/mercure';
 /** The trusted issuer of baseOptions(); at+jwt tokens made by sign() carry it, and HUB_URL as aud. */
-export const ISSUER = 'https://issuer.example';
+export { ISSUER };
 /** Hub options that trust the at+jwt tokens sign() makes: their issuer and audience. */
 export const TOKEN_TRUST = { jwtIssuer: ISSUER, jwtAudience: HUB_URL } as const;
 export const SECRET = 'a-publisher-secret-of-at-least-32-bytes!';
@@ -42,9 +43,7 @@ export async function keyPair(type: 'rsa' | 'ec' | 'ed25519'): Promise<TestKeyPa
   };
 }
 
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
+export { b64url, nowSeconds } from './support/sign-token.js';
 
 export interface SignOptions {
   readonly alg?: string;
@@ -55,20 +54,14 @@ export interface SignOptions {
 }
 
 /**
- * Signs `claims` with jose. Defaults: HS256 with SECRET, typ at+jwt. A string key is an HMAC
- * secret. An at+jwt token gets `iss` ISSUER and `aud` HUB_URL unless `claims` names them (a
- * claim given as `undefined` is left out).
+ * Signs `claims` (support/sign-token.ts) with these tests' defaults: HS256 with SECRET, typ at+jwt.
+ * A string key is an HMAC secret. An at+jwt token gets `iss` ISSUER and `aud` HUB_URL unless
+ * `claims` names them (a claim given as `undefined` is left out).
  */
-export async function sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
+export function sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
   if (/^(application\/)?at\+jwt$/i.test(options.typ ?? 'at+jwt'))
     claims = { iss: ISSUER, aud: HUB_URL, ...claims };
-  const alg = options.alg ?? 'HS256';
-  const key =
-    typeof options.key === 'string' || options.key === undefined ? bytes(options.key ?? SECRET) : options.key;
-  const header: Record<string, unknown> = { alg, ...options.extraHeader };
-  if (options.typ !== null) header['typ'] = options.typ ?? 'at+jwt';
-  if (options.kid !== undefined) header['kid'] = options.kid;
-  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
+  return signClaims(claims, { ...options, key: options.key ?? SECRET });
 }
 
 /** An at+jwt payload valid for an hour, granting `actions` on `topics` (Exact). */
@@ -90,20 +83,13 @@ export function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
 
-export function b64url(value: unknown): string {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-}
-
 /** An HS256 token assembled by hand, for headers and payloads jose refuses to produce. */
 export function hmacToken(header: unknown, payload: unknown, secret: string = SECRET): string {
-  const signingInput = `${b64url(header)}.${b64url(payload)}`;
-  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+  return handSigned(header, payload, secret);
 }
 
 /** A token with `alg: none` and an empty signature, built by hand (jose refuses to make one). */
-export function unsignedToken(claims: Record<string, unknown>, typ = 'at+jwt'): string {
-  return `${b64url({ alg: 'none', typ })}.${b64url(claims)}.`;
-}
+export const unsignedToken: (claims: Record<string, unknown>, typ?: string) => string = unsigned;
 
 export function baseOptions(overrides: Partial<AuthOptions> = {}): AuthOptions {
   return {

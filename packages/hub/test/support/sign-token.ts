@@ -31,6 +31,9 @@ export interface TokenOptions {
   readonly typ?: string | null;
   /** Merged over the default claims (iss, aud, exp in an hour). */
   readonly claims?: JWTPayload;
+  readonly kid?: string;
+  /** Further protected header members (crit, jku, …), for tokens a hub must refuse. */
+  readonly extraHeader?: Record<string, unknown>;
 }
 
 /** An RFC 9068 access token granting `actions` on `topics` (Exact, `*` for all) through `authorization_details`. */
@@ -65,10 +68,11 @@ export const subscriberToken = (topics: string[] = ['*'], options: TokenOptions 
 
 export function signClaims(claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
   const key = options.key ?? PUBLISHER_SECRET;
-  const header: { alg: string; typ?: string } = { alg: options.alg ?? 'HS256' };
-  if (options.typ !== null) header.typ = options.typ ?? 'at+jwt';
+  const header: Record<string, unknown> = { alg: options.alg ?? 'HS256', ...options.extraHeader };
+  if (options.typ !== null) header['typ'] = options.typ ?? 'at+jwt';
+  if (options.kid !== undefined) header['kid'] = options.kid;
   return new SignJWT(claims)
-    .setProtectedHeader(header)
+    .setProtectedHeader(header as { alg: string })
     .sign(typeof key === 'string' ? new TextEncoder().encode(key) : key);
 }
 
