@@ -41,7 +41,9 @@ const logOf = (page: Page) => page.evaluate(() => (window as unknown as AppWindo
 /** Waits until the page's log has `n` entries (or the deadline), then returns it. */
 async function waitLog(page: Page, n: number): Promise<string[]> {
   await page
-    .waitForFunction((n) => (window as unknown as AppWindow).log.length >= n, n, { timeout: T })
+    .waitForFunction((n) => ((window as unknown as Partial<AppWindow>).log?.length ?? 0) >= n, n, {
+      timeout: T,
+    })
     .catch(() => {});
   return logOf(page);
 }

@@ -65,8 +65,11 @@ describe('TidingsEventSource falls back to long polls behind a buffering proxy',
     const page: Page = await (await browser.newContext()).newPage();
     page.on('pageerror', (err) => console.error('page error:', err.message));
     await page.goto(`${base}/fallback.html?url=${encodeURIComponent(url)}`);
+    // The page's module script awaits the client's import before it sets `log`: until then, 0.
     const logged = (n: number) =>
-      page.waitForFunction((n) => (window as unknown as PageWindow).log.length >= n, n, { timeout: T });
+      page.waitForFunction((n) => ((window as unknown as Partial<PageWindow>).log?.length ?? 0) >= n, n, {
+        timeout: T,
+      });
     await logged(2);
     for (const data of ['l1', 'l2', 'l3'])
       published.push({ type: 'message', data, id: await hub.publish(data) });
