@@ -3,25 +3,25 @@
 // writes bench/results/<mode>.json and .svg and prints a table with ratios to nchan and naive.
 // Normally started by bench/run.sh (`npm run bench`), which installs nginx/nchan and raises ulimit -n.
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './lib/chart.mjs';
 import { printH2Report } from './lib/h2-report.mjs';
 import { printReport } from './lib/report.mjs';
+import {
+  children,
+  HOST,
+  killAll,
+  LOADGEN_CPU,
+  PIN,
+  pinned,
+  SERVER_CPU,
+  startServer,
+  stopServer,
+  tail,
+} from './lib/servers.mjs';
 import { naive } from './targets/naive.mjs';
 import { nchan } from './targets/nchan.mjs';
 import {
@@ -41,7 +41,6 @@ const TARGETS = {
   'tidings-h2': tidingsH2,
   'tidings-h2x100': tidingsH2x100,
 };
-const HOST = '127.0.0.1';
 const TOPIC = 'https://example.com/bench/fanout';
 const LOADGEN = fileURLToPath(new URL('./loadgen/loadgen.mjs', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -128,107 +127,9 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '0';
-const LOADGEN_CPU = process.env.BENCH_LOADGEN_CPU ?? '1';
-const PIN = process.env.BENCH_NO_PIN !== '1';
 const NOFILE = Number(process.env.BENCH_NOFILE ?? 1024);
 // Room for a server's own descriptors (listen socket, epoll, log files, publisher, libuv) below ulimit -n.
 const FD_HEADROOM = 60;
-
-const children = new Set();
-function killAll() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-// BENCH_NICE=-10 (as root) gives the servers and the load generator priority over other work on a
-// shared machine: less noise, at the others' expense. Off by default.
-const NICE = process.env.BENCH_NICE;
-
-function pinned(cpu, cmd, args) {
-  const p = PIN ? { cmd: 'taskset', args: ['-c', cpu, cmd, ...args] } : { cmd, args };
-  return NICE ? { cmd: 'nice', args: ['-n', NICE, p.cmd, ...p.args] } : p;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: HOST, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-function tail(file, lines = 15) {
-  try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n      ');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function startServer(target, dir) {
-  const port = await freePort();
-  const { cmd, args, cwd } = target.command({ host: HOST, port, dir, maxFiles: NOFILE });
-  const logFile = join(dir, 'server.log');
-  const fd = openSync(logFile, 'a');
-  const p = pinned(SERVER_CPU, cmd, args);
-  const proc = spawn(p.cmd, p.args, { cwd, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  children.add(proc);
-  let exited = null;
-  proc.once('exit', (code, sig) => {
-    exited = { code, sig };
-    children.delete(proc);
-  });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && exited === null) {
-    if (await canConnect(port)) break;
-    await sleep(50);
-  }
-  if (exited !== null || Date.now() >= deadline) {
-    proc.kill('SIGKILL');
-    const why = exited ? `exited (${exited.code ?? exited.sig})` : 'did not listen within 20 s';
-    throw new Error(`${target.name} ${why}; log ${logFile}:\n      ${tail(logFile)}`);
-  }
-  await sleep(300); // let nginx fork its worker
-  return { port, proc, logFile, exitedEarly: () => exited };
-}
-
-async function stopServer(s) {
-  if (s.exitedEarly()) return;
-  const gone = new Promise((r) => s.proc.once('exit', r));
-  s.proc.kill('SIGTERM');
-  if ((await Promise.race([gone.then(() => true), sleep(5000).then(() => false)])) === false) {
-    s.proc.kill('SIGKILL');
-    await gone;
-  }
-}
 
 function phaseConfigs() {
   const durationMs = Math.round(opts.durationS * 1000);
@@ -285,7 +186,7 @@ async function runOne(target, n, idleOnly) {
   console.error(`  ${label}`);
   let server;
   try {
-    server = await startServer(target, dir);
+    server = await startServer(target, dir, NOFILE);
   } catch (e) {
     console.error(`    ${e.message}`);
     rmSync(dir, { recursive: true, force: true });

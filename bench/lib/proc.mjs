@@ -114,3 +114,45 @@ export function bytesWritten(pids) {
   }
   return total;
 }
+
+/**
+ * CPU time of the given processes in seconds, in nanoseconds' precision: the scheduler's runtime
+ * of each of their threads (/proc/<pid>/task/<tid>/schedstat, first field). Tick-based utime+stime
+ * (cpuSeconds) moves in 10 ms steps, too coarse for a hub that is nearly idle at 0.1 updates per
+ * second. null when the kernel has no schedstat.
+ */
+export function cpuSecondsPrecise(pids) {
+  let ns = 0;
+  for (const pid of pids) {
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const tid of tids) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+      } catch {
+        if (tid === String(pid)) return null; // no schedstat at all
+      }
+    }
+  }
+  return ns / 1e9;
+}
+
+/** Bytes the process tree read and wrote with read(2)/write(2) and friends (rchar, wchar), sockets included. */
+export function ioChars(pids) {
+  let r = 0;
+  let w = 0;
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'latin1');
+      r += Number(/^rchar: (\d+)$/m.exec(io)?.[1] ?? 0);
+      w += Number(/^wchar: (\d+)$/m.exec(io)?.[1] ?? 0);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return { read: r, written: w };
+}
