@@ -1,18 +1,18 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/principal.js';
+import type { Broker } from './broker/broker.js';
+import type { SubscriptionHost } from './broker/subscription-host.js';
+import type { SubscriptionInfo } from './broker/subscription-info.js';
+import type { SubscriptionRegistry } from './broker/subscription-registry.js';
 import type { Engine } from './engine/engine.js';
 import type { Limits } from './limits.js';
 import type { Update } from './model/update.js';
 import type { CorsPolicy } from './ops/cors.js';
 import type { Metrics } from './ops/metrics.js';
 import type { RateLimiter } from './ops/rate-limiter.js';
-import type { Broker } from './pubsub/broker.js';
-import type { SubscriptionInfo } from './pubsub/subscription-info.js';
-import type { SubscriptionRegistry } from './pubsub/subscription-registry.js';
+import type { ReplayGate } from './ops/replay-gate.js';
 import type { Selector, SelectorLimits } from './selector/selector.js';
-import type { FlowControlOptions } from './subscribe/flow-controlled-sink.js';
-import type { ReplayGate } from './subscribe/replay-gate.js';
-import type { SubscriptionHost } from './subscribe/subscription-host.js';
+import type { FlowControlOptions } from './stream/flow-controlled-sink.js';
 
 /** What the request handlers share: one per hub. */
 export interface HubContext {
@@ -45,7 +45,7 @@ export interface HubContext {
   readonly replays: ReplayGate;
   /** What every subscription shares: interned selectors, rate groups, unregistration (subscribe/). */
   readonly subscriptionHost: SubscriptionHost;
-  /** Queue bounds, write timeout and heartbeats of every sink (subscribe/flow-controlled-sink.ts). */
+  /** Queue bounds, write timeout and heartbeats of every sink (stream/flow-controlled-sink.ts). */
   readonly sinkOptions: FlowControlOptions;
   /** RFC 9728 metadata URL named by every Bearer challenge (`withResourceMetadata`). */
   readonly metadataUrl: string;

@@ -43,7 +43,7 @@ export interface HubOptions {
   /**
    * Topics conflated for everyone, by URL pattern (or `*`): a subscriber delivered an update on one
    * of them gets at most `maxRate` events per second from then on, the latest per topic
-   * (pubsub/conflation.ts). A subscriber that asked for its own `maxRate` keeps it. Default: none.
+   * (broker/conflation.ts). A subscriber that asked for its own `maxRate` keeps it. Default: none.
    */
   conflate?: { topics: readonly string[]; maxRate: number };
   /**

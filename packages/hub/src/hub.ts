@@ -8,23 +8,25 @@ import { type Logger, pino } from 'pino';
 import { DEV_ISSUER } from './auth/auth-options.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/principal.js';
+import { Broker } from './broker/broker.js';
+import {
+  type HubSubscription,
+  type LocalSubscribeOptions,
+  LocalSubscriptions,
+} from './broker/local-subscriptions.js';
+import { Presence } from './broker/presence.js';
+import { SubscriptionHost } from './broker/subscription-host.js';
+import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './broker/subscription-info.js';
+import { SubscriptionRegistry } from './broker/subscription-registry.js';
 import { descriptorHeadroom, streamsAllowedBy } from './descriptor-headroom.js';
 import type { Engine } from './engine/engine.js';
 import { LocalEngine } from './engine/local-engine.js';
 import { publishUnique } from './engine/publish-unique.js';
 import { HubError } from './errors.js';
-import { attachToServer } from './http/attach.js';
-import { type DebugUiOptions, debugUiRoute } from './http/debug-ui.js';
 import { settleError } from './http/error-answer.js';
 import { fetchExchange } from './http/fetch-exchange.js';
 import { writeHead } from './http/header-value.js';
 import { rawProblem, sendProblem } from './http/problem.js';
-import { protectedResourceMetadata } from './http/protected-resource-metadata.js';
-import { handlePublish } from './http/publish-handler.js';
-import { subscribeRaw } from './http/raw-subscribe.js';
-import { StreamIntake } from './http/stream-intake.js';
-import { handleSubscribe } from './http/subscribe-handler.js';
-import { handleSubscriptions } from './http/subscriptions-handler.js';
 import { serveAsRequest } from './http/upgrade-fallback.js';
 import type { HubContext } from './hub-context.js';
 import type { HubOptions } from './hub-options.js';
@@ -36,27 +38,25 @@ import { ConnectionWatch } from './ops/connection-watch.js';
 import { CorsPolicy } from './ops/cors.js';
 import { Metrics } from './ops/metrics.js';
 import { RateLimiter } from './ops/rate-limiter.js';
-import { Broker } from './pubsub/broker.js';
-import {
-  type HubSubscription,
-  type LocalSubscribeOptions,
-  LocalSubscriptions,
-} from './pubsub/local-subscriptions.js';
-import { SUBSCRIPTIONS_PATH, type SubscriptionInfo } from './pubsub/subscription-info.js';
-import { SubscriptionRegistry } from './pubsub/subscription-registry.js';
-import { Presence } from './push/presence.js';
+import { ReplayGate } from './ops/replay-gate.js';
+import { handlePublish } from './publish/publish-handler.js';
 import { handlePush, PUSH_PATH } from './push/push-handler.js';
 import { resolvePushConfig } from './push/push-options.js';
 import { PushService } from './push/push-service.js';
-import { MemoryPushStore } from './push/push-store.js';
+import { attachToServer } from './routes/attach.js';
+import { type DebugUiOptions, debugUiRoute } from './routes/debug-ui.js';
+import { protectedResourceMetadata } from './routes/protected-resource-metadata.js';
+import { subscribeRaw } from './routes/raw-subscribe.js';
+import { StreamIntake } from './routes/stream-intake.js';
+import { handleSubscribe } from './routes/subscribe-handler.js';
+import { handleSubscriptions } from './routes/subscriptions-handler.js';
 import { compileSelector } from './selector/compile-selector.js';
 import type { SelectorLimits } from './selector/selector.js';
 import { MemoryStore } from './store/memory-store.js';
+import { MemoryPushStore } from './store/push-store.js';
 import { Heartbeats } from './stream/heartbeats.js';
 import { createUpdate } from './stream/update-frame.js';
-import { ReplayGate } from './subscribe/replay-gate.js';
 import { compileSelectors, selectorRequests } from './subscribe/selectors-from-query.js';
-import { SubscriptionHost } from './subscribe/subscription-host.js';
 import { Http2Transport } from './transports/http2/http2-transport.js';
 import type { TlsCredentials } from './transports/http2/tls-front.js';
 import { isWebSocketUpgrade, WebSocketTransport } from './transports/websocket/websocket-transport.js';

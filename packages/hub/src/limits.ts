@@ -5,7 +5,7 @@
 export interface Limits {
   /** Publish body size in bytes (413 body_too_large). */
   maxBodyBytes: number;
-  /** Updates in one batch publish (400 too_many_updates; http/publish-batch.ts). */
+  /** Updates in one batch publish (400 too_many_updates; publish/publish-batch.ts). */
   maxBatchUpdates: number;
   /** Topics in one publish (413 too_many_topics: Mercure "Publication"). */
   maxTopicsPerPublish: number;
@@ -58,7 +58,7 @@ export interface Limits {
   maxReplay: number;
   replayPageSize: number;
   /**
-   * Resumes replaying history at once; the others wait in FIFO order (subscribe/replay-gate.ts), so
+   * Resumes replaying history at once; the others wait in FIFO order (ops/replay-gate.ts), so
    * a storm of resumes cannot starve live delivery.
    */
   maxConcurrentReplays: number;

@@ -6,7 +6,7 @@ import { publisherToken, SIGNED_HUB, subscriberToken } from './support/sign-toke
 import { SseReader } from './support/sse-reader.js';
 
 /**
- * Maximum rate with conflation (docs/mercure.md "Maximum rate", pubsub/conflation.ts): a
+ * Maximum rate with conflation (docs/mercure.md "Maximum rate", broker/conflation.ts): a
  * subscriber asking `maxRate=R` gets at most R events per second (plus one), each topic's latest
  * value, its stream a subsequence of history in history order, so a resume never yields an older
  * value after a newer one. Timing is only ever checked one-sided (a slow machine sends fewer).

@@ -1,5 +1,5 @@
 /**
- * Issue 6, reconnect storms: the replay gate alone (subscribe/replay-gate.ts). At most `maxActive`
+ * Issue 6, reconnect storms: the replay gate alone (ops/replay-gate.ts). At most `maxActive`
  * replays at once, the others in arrival order, a bounded queue answered `replay_queue_full`,
  * and a waiter whose client leaves gives its place up at once.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { HubError } from '../src/errors.js';
-import { type DisconnectSignal, type Release, ReplayGate } from '../src/subscribe/replay-gate.js';
+import { type DisconnectSignal, type Release, ReplayGate } from '../src/ops/replay-gate.js';
 
 /** A socket as far as the gate can tell: it closes once. */
 class FakeSocket extends EventEmitter implements DisconnectSignal {

@@ -1,6 +1,6 @@
 /**
  * Issue 5, memory per idle subscriber: plain subscribe heads are served on the raw socket
- * (`http/stream-intake.ts`), without node:http's per-request objects; everything else reaches
+ * (`routes/stream-intake.ts`), without node:http's per-request objects; everything else reaches
  * node:http with its bytes and is answered exactly as before. Issue 12: a plain subscribe that
  * is refused is answered on the raw socket too, with the bytes node:http writes for the same
  * request, and the connection's next request is read again.

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, describe, test } from 'node:test';
 import type { Principal } from '../src/auth/principal.js';
+import { Broker } from '../src/broker/broker.js';
+import { SubscriptionHost } from '../src/broker/subscription-host.js';
+import { SubscriptionRegistry } from '../src/broker/subscription-registry.js';
 import { LocalEngine } from '../src/engine/local-engine.js';
 import { HubError } from '../src/errors.js';
 import type { HubContext } from '../src/hub-context.js';
@@ -16,16 +19,13 @@ import type { Update } from '../src/model/update.js';
 import { CorsPolicy } from '../src/ops/cors.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { RateLimiter } from '../src/ops/rate-limiter.js';
-import { Broker } from '../src/pubsub/broker.js';
-import { SubscriptionRegistry } from '../src/pubsub/subscription-registry.js';
+import { ReplayGate } from '../src/ops/replay-gate.js';
 import { MemoryStore } from '../src/store/memory-store.js';
+import type { CloseReason, Framing, Opening, Sink, SinkOwner } from '../src/stream/sink.js';
 import { createUpdate } from '../src/stream/update-frame.js';
 import { admit } from '../src/subscribe/admission.js';
-import { ReplayGate } from '../src/subscribe/replay-gate.js';
-import type { CloseReason, Framing, Opening, Sink, SinkOwner } from '../src/subscribe/sink.js';
 import { startSubscription } from '../src/subscribe/start-subscription.js';
 import { subscribeParams } from '../src/subscribe/subscribe-params.js';
-import { SubscriptionHost } from '../src/subscribe/subscription-host.js';
 
 const TOPIC = 'https://example.com/books/1';
 

@@ -1,6 +1,6 @@
 /**
  * Issue 10 items 1 and 2: event ids echoed into response heads. The attack bytes go over a raw
- * socket on both paths: a plain head is served by the raw intake (`http/stream-intake.ts`), and
+ * socket on both paths: a plain head is served by the raw intake (`routes/stream-intake.ts`), and
  * the same head with one header repeated (or any non-ASCII byte) is left to node:http.
  */
 import assert from 'node:assert/strict';

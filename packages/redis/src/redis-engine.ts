@@ -31,7 +31,7 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** Clock for stream ids and age retention. Default Date.now. */
   readonly now?: () => number;
-  /** How long a node's presence (push/presence.ts) outlives its last refresh, if the node dies. Default 30000. */
+  /** How long a node's presence (broker/presence.ts) outlives its last refresh, if the node dies. Default 30000. */
   readonly presenceTtlMs?: number;
   /** Where losing Redis, reconnecting and recovering are logged (the hub's pino logger). Default: nowhere. */
   readonly logger?: EngineLogger;

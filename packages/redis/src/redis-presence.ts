@@ -10,7 +10,7 @@ export interface RedisPresenceOptions {
 }
 
 /**
- * Presence shared by the nodes (the hub's push/presence.ts): one sorted set per presence key,
+ * Presence shared by the nodes (the hub's broker/presence.ts): one sorted set per presence key,
  * members the node ids that have a live stream for it, scored by when that claim expires. A
  * node adds itself when its first stream of a key opens and removes itself when its last one
  * ends, and refreshes all its claims every third of the TTL; a node that dies without saying so

@@ -9,7 +9,7 @@ const remove = new LuaScript(REMOVE_SCRIPT);
 const candidates = new LuaScript(CANDIDATES_SCRIPT);
 
 /**
- * Push subscriptions in Redis, shared by every node of the cluster (the hub's push/push-store.ts
+ * Push subscriptions in Redis, shared by every node of the cluster (the hub's store/push-store.ts
  * contract): records in a hash, indexed by exact topic and by owner in sets, so `candidates` is
  * one script reading only the records a publish may concern, and a registration's bounds are
  * checked and written in one atomic script.

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import type { PushBounds, PushRecord, PushStore } from '@tidings/hub';
 
 /**
- * The contract every push store keeps (the hub's push/push-store.ts): memory, LMDB and Redis
+ * The contract every push store keeps (the hub's store/push-store.ts): memory, LMDB and Redis
  * run the same cases. `open` gives an empty store; `reopen`, when the store is durable, opens
  * the same data again (after `close`).
  */

@@ -1,6 +1,6 @@
+import type { PresenceBoard } from '../broker/presence.js';
 import type { Update } from '../model/update.js';
-import type { PresenceBoard } from '../push/presence.js';
-import type { PushStore } from '../push/push-store.js';
+import type { PushStore } from '../store/push-store.js';
 import type { HistoryStore } from '../store/store.js';
 
 /**
@@ -30,13 +30,13 @@ export interface Engine {
   onUpdate(listener: (update: Update) => void): void;
 
   /**
-   * Where Web Push subscriptions are kept (push/push-store.ts), as durable and as shared as
+   * Where Web Push subscriptions are kept (store/push-store.ts), as durable and as shared as
    * history. Called once, when the hub has push on. Optional: the hub keeps them in memory.
    */
   openPushStore?(): PushStore;
 
   /**
-   * Presence shared by every node (push/presence.ts): which streams are live anywhere. Called
+   * Presence shared by every node (broker/presence.ts): which streams are live anywhere. Called
    * once, when the hub has push on. Optional: an engine of one process needs none.
    */
   openPresence?(): PresenceBoard;

@@ -1,5 +1,5 @@
 import type { Update } from '../model/update.js';
-import { MemoryPushStore, type PushStore } from '../push/push-store.js';
+import { MemoryPushStore, type PushStore } from '../store/push-store.js';
 import type { HistoryStore } from '../store/store.js';
 import type { Engine } from './engine.js';
 

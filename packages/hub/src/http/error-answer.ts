@@ -1,6 +1,6 @@
+import type { Logger } from 'pino';
 import { withResourceMetadata } from '../auth/bearer-challenge.js';
-import { HubError, isHubError } from '../errors.js';
-import type { HubContext } from '../hub-context.js';
+import { type ErrorCode, HubError, isHubError } from '../errors.js';
 import { redactUrl } from './redact-url.js';
 
 /**
@@ -9,8 +9,16 @@ import { redactUrl } from './redact-url.js';
  * (`tidings_http_errors_total`), and logged: internal errors with their cause, at error level,
  * others at debug level. Resolves the HubError to write (`internal` for anything else).
  */
+/** What settleError needs of the hub (a HubContext has it). */
+export interface ErrorAnswerContext {
+  readonly metadataUrl: string;
+  /** Counts the error (`tidings_http_errors_total`): ops/metrics.ts. */
+  readonly metrics: { error(code: ErrorCode): void };
+  readonly logger: Logger;
+}
+
 export function settleError(
-  ctx: HubContext,
+  ctx: ErrorAnswerContext,
   err: unknown,
   method: string | undefined,
   target: string,

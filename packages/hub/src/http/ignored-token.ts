@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import { DEFAULT_COOKIE_NAMES } from '../auth/auth-options.js';
-import type { HubContext } from '../hub-context.js';
 
 /** The response header telling a client of a development hub that its token was not used. */
 export const TOKEN_IGNORED_HEADER = 'Tidings-Token-Ignored';
@@ -12,7 +12,7 @@ export const TOKEN_IGNORED_HEADER = 'Tidings-Token-Ignored';
  * the headers to add (none when no token was presented). A hub with keys never gets here.
  */
 export function ignoredTokenHeaders(
-  ctx: HubContext,
+  ctx: { readonly warnedOnce: Set<string>; readonly logger: Logger },
   req: IncomingMessage,
   url: URL,
   role: 'publisher' | 'subscriber',

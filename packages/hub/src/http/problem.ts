@@ -6,7 +6,7 @@ import { withoutHopByHop } from './hop-by-hop.js';
 /**
  * The RFC 9457 problem document of an error, and the headers that describe it: the one encoder
  * of every error answer, whoever writes it (node:http below, a raw socket in
- * http/raw-refusal.ts, `rawProblem` for errors before a request exists).
+ * stream/raw-refusal.ts, `rawProblem` for errors before a request exists).
  */
 export function problemBody(e: HubError): string {
   return JSON.stringify({

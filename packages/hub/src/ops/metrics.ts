@@ -4,7 +4,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { H2_GOAWAY_CODES } from '../errors.js';
-import type { CloseReason, Sink } from '../subscribe/sink.js';
+import type { CloseReason, Sink } from '../stream/sink.js';
 
 /**
  * The reasons a hub closes a stream (`CloseReason` but `client`, which is not a drop), exported

@@ -6,7 +6,7 @@ import { HubError } from '../errors.js';
 import { writeHead } from '../http/header-value.js';
 import { readBody } from '../http/read-body.js';
 import type { HubContext } from '../hub-context.js';
-import { endpointId } from './push-record.js';
+import { endpointId } from '../store/push-record.js';
 import {
   endpointOf,
   MAX_REGISTRATION_BYTES,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { PushRecord } from '../store/push-record.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { PushMetrics } from './push-metrics.js';
-import type { PushRecord } from './push-record.js';
 import type { PushMessage, PushRequester } from './push-request.js';
 
 export interface PushQueueOptions {

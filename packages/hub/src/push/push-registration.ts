@@ -1,15 +1,15 @@
 import { createECDH } from 'node:crypto';
+import { PRESENCE_ID, PRESENCE_PREFIX } from '../broker/presence.js';
 import { HubError } from '../errors.js';
 import { compileSelector } from '../selector/compile-selector.js';
 import type { MatchType, SelectorLimits } from '../selector/selector.js';
-import { PRESENCE_ID, PRESENCE_PREFIX } from './presence.js';
-import type { PushConfig } from './push-options.js';
 import {
   endpointId,
   type PushRecord,
   type PushSubscriptionJson,
   type StoredSelector,
-} from './push-record.js';
+} from '../store/push-record.js';
+import type { PushConfig } from './push-options.js';
 
 /** The longest registration body read, in bytes (a subscription, a few selectors: under 4 KB). */
 export const MAX_REGISTRATION_BYTES = 16 * 1024;

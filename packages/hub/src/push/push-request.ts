@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import webpush from 'web-push';
+import type { PushSubscriptionJson } from '../store/push-record.js';
 import type { Urgency } from './push-options.js';
-import type { PushSubscriptionJson } from './push-record.js';
 import type { VapidKeys } from './vapid-keys.js';
 
 /** What one request to a push service came to. */

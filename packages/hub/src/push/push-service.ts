@@ -1,20 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { type Authenticator, grants, type Principal } from '../auth/principal.js';
+import type { Presence } from '../broker/presence.js';
 import { isHubError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { Update } from '../model/update.js';
 import { compileSelector } from '../selector/compile-selector.js';
 import type { SelectorLimits } from '../selector/selector.js';
+import type { PushRecord } from '../store/push-record.js';
+import type { PushStore } from '../store/push-store.js';
 import { CircuitBreakers } from './circuit-breaker.js';
-import type { Presence } from './presence.js';
 import { PushMetrics } from './push-metrics.js';
 import type { PushConfig } from './push-options.js';
 import { pushPayload, topicHeader } from './push-payload.js';
 import { PushQueue } from './push-queue.js';
-import type { PushRecord } from './push-record.js';
 import { PushRequester } from './push-request.js';
-import type { PushStore } from './push-store.js';
 
 export interface PushServiceParts {
   readonly config: PushConfig;

@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { HubError } from '../errors.js';
 import { toRecord, type Update, type UpdateRecord } from '../model/update.js';
-import { LmdbPushStore } from '../push/lmdb-push-store.js';
 import { fromRecord } from '../stream/update-frame.js';
 import { idKey } from './id-key.js';
 import { openEpoch } from './lmdb-format.js';
+import { LmdbPushStore } from './lmdb-push-store.js';
 import { mergeAscending } from './merge-ascending.js';
 import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
 import { topicKeys } from './topic-key.js';
@@ -98,7 +98,7 @@ export class LmdbStore implements HistoryStore {
       path: dir,
       // A directory, even when its name has a dot in it (lmdb would take `data.v1` for a file).
       noSubdir: false,
-      // updates, ids, topics, meta, and push (Web Push subscriptions, push/lmdb-push-store.ts).
+      // updates, ids, topics, meta, and push (Web Push subscriptions, store/lmdb-push-store.ts).
       maxDbs: 5,
       commitDelay: Math.max(0, options.commitDelayMs ?? 0),
       // Sync inside the commit: a transaction is visible only once it is on disk, so nothing a

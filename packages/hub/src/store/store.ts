@@ -1,5 +1,5 @@
 import type { Update } from '../model/update.js';
-import type { PushStore } from '../push/push-store.js';
+import type { PushStore } from './push-store.js';
 
 /**
  * History: the store interface every backend implements (memory here, the embedded durable
@@ -39,7 +39,7 @@ export interface HistoryStore {
   close(): Promise<void>;
 
   /**
-   * Web Push subscriptions kept beside history, as durably (push/push-store.ts). Optional: an
+   * Web Push subscriptions kept beside history, as durably (store/push-store.ts). Optional: an
    * engine over a store without it keeps them in memory.
    */
   openPushStore?(): PushStore;

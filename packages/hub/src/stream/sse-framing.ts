@@ -1,6 +1,6 @@
-import type { Framing } from '../subscribe/sink.js';
 import { toChunk } from './chunk.js';
 import { encodeComment, encodeRetry } from './encode-event.js';
+import type { Framing } from './sink.js';
 
 /**
  * Server-sent events as HTTP/1.1 chunks (WHATWG HTML 9.2.6; RFC 9112 7.1): the update's own

@@ -1,5 +1,5 @@
 import { idHeaderValue } from '../http/header-value.js';
-import type { Opening } from '../subscribe/sink.js';
+import type { Opening } from './sink.js';
 
 /**
  * Response headers of an SSE stream (WHATWG HTML 9.2; reference/sse-spec.md "What this means

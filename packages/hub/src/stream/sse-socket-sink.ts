@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { FlowControlledSink, type FlowControlOptions } from '../subscribe/flow-controlled-sink.js';
-import type { CloseReason, Framing, Opening } from '../subscribe/sink.js';
+import { FlowControlledSink, type FlowControlOptions } from './flow-controlled-sink.js';
 import { responseHead } from './response-head.js';
+import type { CloseReason, Framing, Opening } from './sink.js';
 import { SSE_CHUNKS } from './sse-framing.js';
 import { sseResponseHeaders } from './sse-headers.js';
 import { unchunk } from './unchunk.js';
@@ -17,7 +17,7 @@ const kSink = Symbol('tidings.sseSocketSink');
 type SinkSocket = Socket & { [kSink]?: SseSocketSink | undefined };
 
 /**
- * SSE on a raw socket whose request head was read without node:http (`http/stream-intake.ts`):
+ * SSE on a raw socket whose request head was read without node:http (`routes/stream-intake.ts`):
  * this sink writes the response head itself and owns the socket, and no IncomingMessage,
  * ServerResponse or HTTP parser stays alive for the stream (issue 5: memory per idle subscriber).
  * The connection closes after the stream's last chunk: node:http, which would read a next

@@ -76,7 +76,7 @@ export async function admit(ctx: HubContext, request: SubscribeRequest): Promise
 }
 
 /**
- * Every distinct pattern is evaluated against every new topic published (pubsub/topic-index.ts),
+ * Every distinct pattern is evaluated against every new topic published (broker/topic-index.ts),
  * so their number, hub-wide, is what a publish costs: a subscribe that would take it past
  * `limits.maxPatterns` is refused, before its patterns are compiled. Patterns already subscribed
  * to cost nothing more, whoever asks for them again.

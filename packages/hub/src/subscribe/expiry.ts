@@ -1,5 +1,5 @@
-import type { Subscriber } from '../pubsub/subscriber.js';
-import type { CloseReason, Sink } from './sink.js';
+import type { Subscriber } from '../broker/subscriber.js';
+import type { CloseReason, Sink } from '../stream/sink.js';
 
 /** setTimeout's longest delay: a later end is re-armed when this one passes (never fires early). */
 const MAX_DELAY_MS = 2 ** 31 - 1;

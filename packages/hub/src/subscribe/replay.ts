@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Subscriber } from '../broker/subscriber.js';
 import type { HubContext } from '../hub-context.js';
 import type { Update } from '../model/update.js';
-import type { Subscriber } from '../pubsub/subscriber.js';
+import type { DisconnectSignal, Release } from '../ops/replay-gate.js';
 import type { Selector } from '../selector/selector.js';
 import type { HistoryFilter, HistoryRead } from '../store/store.js';
-import type { DisconnectSignal, Release } from './replay-gate.js';
 
 /** How long replayed ids are remembered to skip a late live copy (ms). */
 const REPLAY_GRACE_MS = 30_000;
@@ -103,7 +103,7 @@ async function replayHistory(
     ctx.metrics.replayedEvents++;
   };
   // A conflated subscriber (maximum rate) is replayed the latest update of each topic only, in
-  // history order, at the end (pubsub/conflation.ts: never an older value after a newer one).
+  // history order, at the end (broker/conflation.ts: never an older value after a newer one).
   const latest = sub.conflated ? new Map<string, Update>() : undefined;
   for (;;) {
     let last: string | undefined;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { Subscriber } from '../broker/subscriber.js';
+import { infosOf } from '../broker/subscription-host.js';
 import { HubError } from '../errors.js';
 import type { HubContext } from '../hub-context.js';
-import { Subscriber } from '../pubsub/subscriber.js';
+import type { DisconnectSignal, Release } from '../ops/replay-gate.js';
 import type { HistoryFilter, HistoryRead } from '../store/store.js';
+import type { Sink } from '../stream/sink.js';
 import { type Admission, checkPatterns } from './admission.js';
 import { scheduleEnd } from './expiry.js';
 import { historyFilter, replay } from './replay.js';
-import type { DisconnectSignal, Release } from './replay-gate.js';
-import type { Sink } from './sink.js';
-import { infosOf } from './subscription-host.js';
 
 /** The history still to write once the subscription is open; resolves when it is live. */
 export type PendingReplay = () => Promise<void>;
@@ -25,7 +25,7 @@ export type PendingReplay = () => Promise<void>;
  * and the sink opens right after, so a client that publishes on `open` is already subscribed,
  * and nothing published meanwhile is missed or sent twice.
  *
- * A resume first waits for a replay slot (subscribe/replay-gate.ts), before it is registered: a
+ * A resume first waits for a replay slot (ops/replay-gate.ts), before it is registered: a
  * waiting resume holds nothing but its connection, and it is not sent live updates it would have
  * to hold. Its transport's head waits too, which a client cannot tell from a slow network.
  *

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Http2ServerResponse } from 'node:http2';
-import type { FlowControlOptions } from '../../subscribe/flow-controlled-sink.js';
-import type { DisconnectSignal } from '../../subscribe/replay-gate.js';
+import type { DisconnectSignal } from '../../ops/replay-gate.js';
+import type { FlowControlOptions } from '../../stream/flow-controlled-sink.js';
 import { Http2StreamSink } from './h2-stream-sink.js';
 
 /**

@@ -1,9 +1,9 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
 import { headerValue } from '../../http/header-value.js';
 import { isHopByHop } from '../../http/hop-by-hop.js';
+import { FlowControlledSink, type FlowControlOptions } from '../../stream/flow-controlled-sink.js';
+import type { CloseReason, Framing, Opening } from '../../stream/sink.js';
 import { sseResponseHeaders } from '../../stream/sse-headers.js';
-import { FlowControlledSink, type FlowControlOptions } from '../../subscribe/flow-controlled-sink.js';
-import type { CloseReason, Framing, Opening } from '../../subscribe/sink.js';
 import { resetStream } from './session-guard.js';
 import { SSE_PAYLOADS } from './sse-payloads.js';
 
@@ -16,7 +16,7 @@ const NONE: Fields = Object.freeze({});
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * SSE on a native HTTP/2 stream (subscribe/sink.ts): the head is one HEADERS frame sent at
+ * SSE on a native HTTP/2 stream (stream/sink.ts): the head is one HEADERS frame sent at
  * once (`respond`), events are DATA frames, and backpressure is HTTP/2 flow control (RFC 9113
  * 5.2): a client that does not read keeps its stream's window closed, `write` returns false, and
  * the sink queues, bounded, and is dropped past its bound or the write timeout, like any slow

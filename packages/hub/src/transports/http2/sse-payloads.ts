@@ -1,5 +1,5 @@
 import { encodeComment, encodeRetry } from '../../stream/encode-event.js';
-import type { Framing } from '../../subscribe/sink.js';
+import type { Framing } from '../../stream/sink.js';
 
 /**
  * Server-sent events on an HTTP/2 stream (WHATWG HTML 9.2.6): HTTP/2 frames the body itself

@@ -1,5 +1,5 @@
 import type { Update } from '../../model/update.js';
-import type { Framing } from '../../subscribe/sink.js';
+import type { Framing } from '../../stream/sink.js';
 import { updateJson } from '../update-json.js';
 
 /** The byte that ends each encoded update (never inside one: JSON escapes line breaks). */

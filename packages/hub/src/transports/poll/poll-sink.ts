@@ -1,4 +1,4 @@
-import type { CloseReason, Framing, Opening, Sink, SinkOwner } from '../../subscribe/sink.js';
+import type { CloseReason, Framing, Opening, Sink, SinkOwner } from '../../stream/sink.js';
 import { EVENT_END, POLL_JSON } from './poll-framing.js';
 
 /**

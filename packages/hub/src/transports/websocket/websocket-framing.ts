@@ -1,6 +1,6 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import type { Update } from '../../model/update.js';
-import type { Framing } from '../../subscribe/sink.js';
+import type { Framing } from '../../stream/sink.js';
 import { updateJson } from '../update-json.js';
 import { OPCODE_TEXT, PING_FRAME, serverFrame } from './websocket-frame.js';
 

@@ -1,4 +1,4 @@
-import type { CloseReason } from '../../subscribe/sink.js';
+import type { CloseReason } from '../../stream/sink.js';
 
 /** HubOptions.websocket: subscriptions over WebSocket (docs/transports.md). */
 export interface WebSocketOptions {

@@ -3,9 +3,9 @@ import { publishUnique } from '../../engine/publish-unique.js';
 import { HubError } from '../../errors.js';
 import { settleError } from '../../http/error-answer.js';
 import { problemBody } from '../../http/problem.js';
-import { authorizePublisher, formUpdate, publishLimiter } from '../../http/publish-handler.js';
 import type { HubContext } from '../../hub-context.js';
 import { clientKey } from '../../ops/client-key.js';
+import { authorizePublisher, formUpdate, publishLimiter } from '../../publish/publish-handler.js';
 import { POLICY_VIOLATION } from './websocket-options.js';
 import type { MessageHandler } from './websocket-sink.js';
 

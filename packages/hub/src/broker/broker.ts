@@ -12,7 +12,7 @@ export class Broker {
   #reserved = 0;
   #epoch = 0;
   readonly #coalescer = new WriteCoalescer();
-  /** Told of every subscriber registered and removed (push/presence.ts: who has a live stream). */
+  /** Told of every subscriber registered and removed (broker/presence.ts: who has a live stream). */
   readonly #observers: ((sub: Subscriber, present: boolean) => void)[] = [];
 
   add(sub: Subscriber): void {

@@ -12,7 +12,7 @@ import type { Subscriber } from './subscriber.js';
  * so far, only a count is kept (`pendingCount`); a list of its own (`pendingList`) is made the
  * first time it misses one, and it is then written its own concatenation.
  *
- * That shared concatenation is of `update.chunk`s (SSE, subscribe/sink.ts `sharesUpdateChunk`).
+ * That shared concatenation is of `update.chunk`s (SSE, stream/sink.ts `sharesUpdateChunk`).
  * A subscriber whose sink frames updates otherwise (a WebSocket, a long poll) keeps its own list
  * of `framing.event(update)`, which that framing encodes once per update.
  */

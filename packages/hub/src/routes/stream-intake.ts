@@ -15,7 +15,7 @@ export interface StreamIntakeOptions {
   readonly checkEveryMs: number;
   /**
    * Serves a subscribe request on the raw socket, answering it whatever the outcome
-   * (http/raw-subscribe.ts). Resolves true once it owns the socket (the stream is open, the
+   * (routes/raw-subscribe.ts). Resolves true once it owns the socket (the stream is open, the
    * client left, or its answer closes the connection), false once it has answered a refusal on
    * a connection that stays open: the intake then reads that connection's next request. Before
    * a stream writes anything it calls `takeSocket()`, which hands the socket over (the intake's

@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal.js';
 import { publishUnique } from '../engine/publish-unique.js';
 import { HubError, isHubError } from '../errors.js';
+import { writeHead } from '../http/header-value.js';
+import { ignoredTokenHeaders } from '../http/ignored-token.js';
+import { readBody } from '../http/read-body.js';
 import type { HubContext } from '../hub-context.js';
 import type { UpdateInit } from '../model/update.js';
 import { clientKey } from '../ops/client-key.js';
-import { writeHead } from './header-value.js';
-import { ignoredTokenHeaders } from './ignored-token.js';
 import { authorizePublisher, formUpdate, publishLimiter } from './publish-handler.js';
-import { readBody } from './read-body.js';
 
 /**
  * Batch publish, a Tidings extension to Mercure "Publication" (docs/mercure.md, "Batch publish"):

@@ -1,4 +1,4 @@
-import type { Subscriber } from '../pubsub/subscriber.js';
+import type { Subscriber } from './subscriber.js';
 
 /**
  * Topics in this namespace are presence topics: a page adds `match=urn:tidings:presence:<id>`

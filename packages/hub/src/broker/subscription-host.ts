@@ -1,11 +1,11 @@
 import { payloadFor } from '../auth/payload-for.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Broker } from '../pubsub/broker.js';
-import { RateGroups } from '../pubsub/conflation.js';
-import type { ConflatePolicy, Subscriber, SubscriberHost } from '../pubsub/subscriber.js';
-import { type SubscriptionInfo, subscriptionInfo } from '../pubsub/subscription-info.js';
 import type { Selector } from '../selector/selector.js';
-import type { CloseReason } from './sink.js';
+import type { CloseReason } from '../stream/sink.js';
+import type { Broker } from './broker.js';
+import { RateGroups } from './conflation.js';
+import type { ConflatePolicy, Subscriber, SubscriberHost } from './subscriber.js';
+import { type SubscriptionInfo, subscriptionInfo } from './subscription-info.js';
 
 /** Distinct selector lists shared (`intern`); past this, the table starts over. */
 const SHARED_LISTS = 1024;
@@ -29,7 +29,7 @@ export interface SubscriptionHostOptions {
 export class SubscriptionHost implements SubscriberHost {
   readonly #opts: SubscriptionHostOptions;
   readonly #lists = new Map<string, readonly Selector[]>();
-  /** Maximum rates (pubsub/conflation.ts): the subscribers of one rate share one timer. */
+  /** Maximum rates (broker/conflation.ts): the subscribers of one rate share one timer. */
   readonly rates: RateGroups;
   readonly conflate: ConflatePolicy | undefined;
 

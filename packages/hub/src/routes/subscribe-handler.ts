@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../http/read-body.js';
 import type { HubContext } from '../hub-context.js';
 import { SseResponseSink } from '../stream/sse-response-sink.js';
 import { admit } from '../subscribe/admission.js';
@@ -7,7 +8,6 @@ import { readQueryBody, subscribeParams } from '../subscribe/subscribe-params.js
 import { http2Subscribe } from '../transports/http2/compat-stream.js';
 import { handlePoll } from '../transports/poll/poll-handler.js';
 import { wantsJson } from '../transports/poll/poll-request.js';
-import { readBody } from './read-body.js';
 
 /**
  * GET (or QUERY, parameters in a form body) /.well-known/mercure through node:http (and

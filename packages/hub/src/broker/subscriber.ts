@@ -1,7 +1,7 @@
 import { grants, type Principal } from '../auth/principal.js';
 import type { Update } from '../model/update.js';
 import type { Selector } from '../selector/selector.js';
-import type { CloseReason, Sink, SinkOwner } from '../subscribe/sink.js';
+import type { CloseReason, Sink, SinkOwner } from '../stream/sink.js';
 import type { Conflation } from './conflation.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
@@ -26,7 +26,7 @@ export interface ConflatePolicy {
 
 /**
  * One connected subscriber: its selectors (routing), its token's grants (what private updates
- * it may read), and its sink (subscribe/sink.ts: whatever transport carries it). While it
+ * it may read), and its sink (stream/sink.ts: whatever transport carries it). While it
  * replays history, live updates are held in a bounded buffer; after replay, the ones already
  * replayed are skipped by id, so the seam between replay and live has no gap and no duplicate.
  */
@@ -38,7 +38,7 @@ export class Subscriber implements SinkOwner {
   readonly sink: Sink;
   /** Dispatch epoch of the last update delivered (the broker's de-duplication mark, no Set per event). */
   mark = 0;
-  /** WriteCoalescer's bookkeeping for this event-loop turn (pubsub/write-coalescer.ts). */
+  /** WriteCoalescer's bookkeeping for this event-loop turn (broker/write-coalescer.ts). */
   pendingCount = 0;
   pendingList: Buffer[] | null = null;
   /** Ends the sink at the token's `exp` or the maximum lifetime (subscribe/expiry.ts). */

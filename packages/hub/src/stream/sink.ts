@@ -24,7 +24,7 @@ export interface Framing {
   event(update: Update): Buffer;
   /**
    * True when `event(u)` is `u.chunk`: the broker then writes the updates of one event-loop
-   * turn to all such sinks as one shared concatenation (pubsub/write-coalescer.ts).
+   * turn to all such sinks as one shared concatenation (broker/write-coalescer.ts).
    */
   readonly sharesUpdateChunk: boolean;
   /** The first bytes of a stream: the client's reconnection delay (SSE `retry:`); undefined: none. */
@@ -64,7 +64,7 @@ export interface SinkOwner {
  *
  * Backpressure: `write()` takes bytes already in `framing`; while `blocked`, the sink queues
  * (bounded: past its bound it closes itself as `slow_consumer`) and writers that can wait (a
- * replay) await `whenWritable()`. `subscribe/flow-controlled-sink.ts` implements all of that
+ * replay) await `whenWritable()`. `stream/flow-controlled-sink.ts` implements all of that
  * over any transport that says "write returned false" and later "drained".
  *
  * Today's sinks are SSE over a raw socket (`stream/sse-socket-sink.ts`), over a node:http or

@@ -1,6 +1,6 @@
 import type { HubError } from '../errors.js';
-import { responseHead } from '../stream/response-head.js';
-import { problemBody, problemHeaders } from './problem.js';
+import { problemBody, problemHeaders } from '../http/problem.js';
+import { responseHead } from './response-head.js';
 
 export interface RefusalConnection {
   /** The route's CORS headers for the request's Origin (written first, as `setHeader` puts them). */

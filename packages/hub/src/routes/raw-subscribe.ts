@@ -1,18 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { settleError } from '../http/error-answer.js';
 import type { HubContext } from '../hub-context.js';
+import { refusalBytes } from '../stream/raw-refusal.js';
 import { SseSocketSink } from '../stream/sse-socket-sink.js';
 import { admit } from '../subscribe/admission.js';
 import { startSubscription } from '../subscribe/start-subscription.js';
 import { subscribeParams } from '../subscribe/subscribe-params.js';
-import { settleError } from './error-answer.js';
-import { refusalBytes } from './raw-refusal.js';
 import type { SubscribeHead } from './subscribe-head.js';
 
 /**
- * The subscribe on a raw socket whose head `http/stream-intake.ts` read (no node:http objects
+ * The subscribe on a raw socket whose head `routes/stream-intake.ts` read (no node:http objects
  * kept for the stream's life): the subscription core with an `SseSocketSink`. A refusal is
- * answered here too, with the bytes node:http would write (http/raw-refusal.ts): the request is
+ * answered here too, with the bytes node:http would write (stream/raw-refusal.ts): the request is
  * parsed, authenticated and counted once.
  *
  * Resolves true once the socket is the stream's, or the client has gone, or the answer closes

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { grants } from '../auth/principal.js';
+import { SUBSCRIPTIONS_PATH } from '../broker/subscription-info.js';
 import { HubError } from '../errors.js';
+import { idHeaderValue, writeHead } from '../http/header-value.js';
+import { mercureLink } from '../http/mercure-link.js';
 import type { HubContext } from '../hub-context.js';
-import { SUBSCRIPTIONS_PATH } from '../pubsub/subscription-info.js';
-import { idHeaderValue, writeHead } from './header-value.js';
-import { mercureLink } from './mercure-link.js';
 
 /**
  * GET /.well-known/mercure/subscriptions[/{match_type}[/{match}[/{subscriber}]]] (Mercure

@@ -3,16 +3,16 @@ import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { grants, type Principal } from '../auth/principal.js';
 import { publishUnique } from '../engine/publish-unique.js';
 import { HubError } from '../errors.js';
+import { forEachField } from '../http/form.js';
+import { writeHead } from '../http/header-value.js';
+import { ignoredTokenHeaders } from '../http/ignored-token.js';
+import { readBody } from '../http/read-body.js';
+import { redactUrl } from '../http/redact-url.js';
 import type { HubContext } from '../hub-context.js';
 import type { UpdateInit } from '../model/update.js';
 import { validateUpdate } from '../model/validate-update.js';
 import { clientKey } from '../ops/client-key.js';
-import { forEachField } from './form.js';
-import { writeHead } from './header-value.js';
-import { ignoredTokenHeaders } from './ignored-token.js';
 import { BATCH_MEDIA_TYPE, handleBatchPublish } from './publish-batch.js';
-import { readBody } from './read-body.js';
-import { redactUrl } from './redact-url.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 /**

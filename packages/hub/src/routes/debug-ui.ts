@@ -4,10 +4,10 @@ import { MERCURE_DETAIL_TYPE } from '../auth/authorization-details.js';
 import { explainToken } from '../auth/explain-token.js';
 import type { Role } from '../auth/principal.js';
 import { HubError } from '../errors.js';
+import { writeHead } from '../http/header-value.js';
+import { readBody } from '../http/read-body.js';
 import type { HubContext } from '../hub-context.js';
 import { DEBUG_PAGE } from './debug-page.js';
-import { writeHead } from './header-value.js';
-import { readBody } from './read-body.js';
 
 export interface DebugUiOptions {
   /** HMAC secret the hub was given on the command line: /ui/token signs development tokens with it. */

@@ -1,5 +1,5 @@
 import type { Update } from '../model/update.js';
-import type { Sink } from '../subscribe/sink.js';
+import type { Sink } from '../stream/sink.js';
 
 /** Milliseconds between two deliveries to a subscriber limited to `rate` events per second. */
 export function rateInterval(rate: number): number {

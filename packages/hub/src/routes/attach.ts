@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { serveAsRequest } from '../http/upgrade-fallback.js';
 import { StreamIntake, type StreamIntakeOptions } from './stream-intake.js';
-import { serveAsRequest } from './upgrade-fallback.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
