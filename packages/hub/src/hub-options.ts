@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/principal.js';
 import type { Engine } from './engine/engine.js';
@@ -74,3 +75,11 @@ export interface HubOptions {
   authenticator?: Authenticator;
   now?: () => number;
 }
+
+/** A request as node:http, node:https or node:http2's compatibility API hand it to a listener. */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+/** Express-style `next`: called for requests outside the hub's paths. */
+export type NextFunction = (err?: unknown) => void;
+/** What an in-process subscription selects: one topic, several, or a subscribe query (both dialects). */
+export type SubscribeSelectors = string | readonly string[] | URLSearchParams;

@@ -14,15 +14,14 @@ export {
   HubError,
   isHubError,
 } from './errors.js';
-export {
-  createHub,
-  Hub,
-  type NextFunction,
-  type NodeRequest,
-  type NodeResponse,
-  type SubscribeSelectors,
-} from './hub.js';
-export type { HubOptions } from './hub-options.js';
+export { createHub, Hub } from './hub.js';
+export type {
+  HubOptions,
+  NextFunction,
+  NodeRequest,
+  NodeResponse,
+  SubscribeSelectors,
+} from './hub-options.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { toRecord, type Update, type UpdateInit, type UpdateRecord } from './model/update.js';
 export { type PublishRequest, validateUpdate } from './model/validate-update.js';

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { HUB_PATH } from '../defaults.js';
+import type { Update } from '../model/update.js';
 import type { MatchType } from '../selector/selector.js';
+import { createUpdate } from '../stream/update-frame.js';
 
 /** The reserved namespace (Mercure "Publication": topics resolving under it are the hub's own). */
-export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
+export const SUBSCRIPTIONS_PATH = `${HUB_PATH}/subscriptions`;
 
 /**
  * A subscription as the Subscription API and subscription events describe it (Mercure
@@ -55,4 +59,18 @@ export function subscriptionInfo(
   };
   if (payload !== undefined) info.payload = payload;
   return info;
+}
+
+/**
+ * A subscription event: a private update on the subscription's own topic, of the reserved SSE
+ * event type `mercure` (Mercure "Subscription Events"), broadcast without entering history.
+ */
+export function subscriptionEvent(info: SubscriptionInfo): Update {
+  return createUpdate({
+    topics: [info.id],
+    data: JSON.stringify(info),
+    private: true,
+    id: `urn:uuid:${randomUUID()}`,
+    type: 'mercure',
+  });
 }

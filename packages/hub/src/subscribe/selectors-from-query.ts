@@ -66,3 +66,24 @@ export function isPattern(request: SelectorRequest): boolean {
 export function compileSelectors(requests: readonly SelectorRequest[], limits: SelectorLimits): Selector[] {
   return requests.map((r) => compileSelector(r.type, r.raw, limits));
 }
+
+/**
+ * The selectors of an in-process subscription (Hub.subscribe): a string or strings are `match`
+ * values (exact topics, `*` for all); a URLSearchParams may use every matcher of both dialects.
+ */
+export function localSelectors(
+  selectors: string | readonly string[] | URLSearchParams,
+  maxSelectors: number,
+  limits: SelectorLimits,
+): Selector[] {
+  const params =
+    selectors instanceof URLSearchParams
+      ? selectors
+      : new URLSearchParams(
+          (typeof selectors === 'string' ? [selectors] : selectors).map((t): [string, string] => [
+            'match',
+            t,
+          ]),
+        );
+  return compileSelectors(selectorRequests(params, maxSelectors), limits);
+}
