@@ -11,7 +11,7 @@ import type { WebSocketOptions } from './transports/websocket/websocket-options.
 export interface HubOptions {
   /** Where updates go and history lives. Default: a LocalEngine over an in-memory history of `historySize`. */
   engine?: Engine;
-  /** Size of the default in-memory history. Default 1000. */
+  /** Size of the default in-memory history. Default DEFAULT_HISTORY_SIZE (1000, defaults.ts). */
   historySize?: number;
   /** Age limit of the default in-memory history (ms); older updates are not replayed. Default: none. */
   historyMaxAgeMs?: number;

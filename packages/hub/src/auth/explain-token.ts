@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { HUB_PATH } from '../defaults.js';
 import { isHubError } from '../errors.js';
 import { type Authenticator, grants, type Role } from './principal.js';
 
@@ -46,11 +47,7 @@ export async function explainToken(
   const none = topics.map((topic) => ({ topic, granted: false }));
   let principal: Awaited<ReturnType<Authenticator['authenticate']>>;
   try {
-    principal = await authenticator.authenticate(
-      req,
-      new URL('http://hub.invalid/.well-known/mercure'),
-      role,
-    );
+    principal = await authenticator.authenticate(req, new URL(HUB_PATH, 'http://hub.invalid'), role);
   } catch (err) {
     const e = isHubError(err) ? err : undefined;
     return {

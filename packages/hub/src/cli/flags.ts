@@ -1,17 +1,19 @@
 import { DEV_ISSUER } from '../auth/auth-options.js';
+import { DEFAULT_TOKEN_CACHE_SIZE } from '../auth/verified-token-cache.js';
+import { CLI_HISTORY_SIZE, DEFAULT_HEARTBEAT_MS, DEFAULT_RETRY_MS, HUB_PATH } from '../defaults.js';
+import {
+  envName,
+  type FlagSpec,
+  type FlagValues,
+  formatDuration,
+  limitFlag,
+  parseDuration,
+} from './flag-spec.js';
 import { PUSH_FLAGS } from './push-flags.js';
-/**
- * The flags of `tidings serve`. Each flag is also read from the environment as
- * TIDINGS_<NAME> (upper case, dashes as underscores): `--history-size` is TIDINGS_HISTORY_SIZE.
- * A flag on the command line wins over the environment.
- */
-export interface FlagSpec {
-  readonly name: string;
-  readonly kind: 'string' | 'number' | 'duration' | 'boolean' | 'list';
-  readonly default?: string;
-  readonly help: string;
-}
 
+export { envName, type FlagSpec, type FlagValues, parseDuration } from './flag-spec.js';
+
+/** The flags of `tidings serve`, in `--help` order (flag-spec.ts: how they are read). */
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'port', kind: 'number', default: '3000', help: 'TCP port to listen on' },
   {
@@ -23,7 +25,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'hub-url',
     kind: 'string',
-    help: 'public URL of the hub (default http://<host>:<port>/.well-known/mercure)',
+    help: `public URL of the hub (default http://<host>:<port>${HUB_PATH})`,
   },
   {
     name: 'tls-cert',
@@ -63,7 +65,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'token-cache-size',
     kind: 'number',
-    default: '1024',
+    default: String(DEFAULT_TOKEN_CACHE_SIZE),
     help: 'verified tokens kept per role until their exp, so a token presented again is not verified again (0 = off)',
   },
   {
@@ -95,7 +97,12 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '.tidings-data',
     help: 'directory of the embedded store (created if missing)',
   },
-  { name: 'history-size', kind: 'number', default: '10000', help: 'updates kept in history' },
+  {
+    name: 'history-size',
+    kind: 'number',
+    default: String(CLI_HISTORY_SIZE),
+    help: 'updates kept in history',
+  },
   {
     name: 'history-max-age',
     kind: 'duration',
@@ -105,13 +112,13 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'heartbeat',
     kind: 'duration',
-    default: '15s',
+    default: formatDuration(DEFAULT_HEARTBEAT_MS),
     help: 'comment sent after this much silence on a stream (0 = off)',
   },
   {
     name: 'retry',
     kind: 'duration',
-    default: '2s',
+    default: formatDuration(DEFAULT_RETRY_MS),
     help: 'reconnection delay sent to clients (plus up to 50% jitter)',
   },
   {
@@ -120,7 +127,7 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'true',
     help: 'Active Subscriptions: subscription events and listing',
   },
-  { name: 'max-body', kind: 'number', default: '4194304', help: 'largest publish body in bytes (413)' },
+  limitFlag('max-body', 'maxBodyBytes', 'largest publish body in bytes (413)'),
   {
     name: 'conflate-topics',
     kind: 'list',
@@ -133,101 +140,64 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '10',
     help: 'events per second for subscribers of --conflate-topics (0.1 to 1000)',
   },
-  {
-    name: 'max-batch-updates',
-    kind: 'number',
-    default: '1000',
-    help: 'updates in one batch publish (400)',
-  },
-  { name: 'max-topics', kind: 'number', default: '32', help: 'topics per publish (413)' },
-  { name: 'max-selectors', kind: 'number', default: '32', help: 'selectors per subscription (400)' },
-  {
-    name: 'max-selector-program-size',
-    kind: 'number',
-    default: '16384',
-    help: 'RE2 instructions one URL pattern or URI template may compile to (400)',
-  },
-  {
-    name: 'max-selector-variable-parts',
-    kind: 'number',
-    default: '32',
-    help: 'groups, wildcards or variables in one URL pattern or URI template (400)',
-  },
-  {
-    name: 'publish-rate',
-    kind: 'number',
-    default: '100',
-    help: 'publishes per second per client, 0 = unlimited (429)',
-  },
-  { name: 'publish-burst', kind: 'number', default: '200', help: 'publish burst per client' },
-  {
-    name: 'publish-token-rate',
-    kind: 'number',
-    default: '0',
-    help: 'publishes per second per client with a token in the Authorization header, 0 = unlimited (429)',
-  },
-  { name: 'max-subscribers', kind: 'number', default: '50000', help: 'open streams in total (503)' },
-  {
-    name: 'max-patterns',
-    kind: 'number',
-    default: '256',
-    help: 'distinct URL patterns and URI templates subscribed to at once (503)',
-  },
-  {
-    name: 'max-subscribers-per-client',
-    kind: 'number',
-    default: '1000',
-    help: 'open streams per client address (429)',
-  },
-  {
-    name: 'max-concurrent-replays',
-    kind: 'number',
-    default: '32',
-    help: 'resumes replaying history at once; the others wait their turn in order',
-  },
-  {
-    name: 'max-queued-replays',
-    kind: 'number',
-    default: '10000',
-    help: 'resumes waiting for a replay slot (503 past it)',
-  },
-  {
-    name: 'max-queue-bytes',
-    kind: 'number',
-    default: '4194304',
-    help: 'per-subscriber queue in bytes before it is dropped',
-  },
-  {
-    name: 'max-queue-events',
-    kind: 'number',
-    default: '10000',
-    help: 'per-subscriber queue in events before it is dropped',
-  },
-  {
-    name: 'write-timeout',
-    kind: 'duration',
-    default: '30s',
-    help: 'drop a subscriber whose socket does not drain for this long',
-  },
-  {
-    name: 'max-lifetime',
-    kind: 'duration',
-    default: '0',
-    help: 'end streams after this long, minus up to --lifetime-jitter of it at random (0 = never)',
-  },
-  {
-    name: 'lifetime-jitter',
-    kind: 'number',
-    default: '0.1',
-    help: 'fraction of --max-lifetime taken off at random per stream, so streams opened together do not end together',
-  },
+  limitFlag('max-batch-updates', 'maxBatchUpdates', 'updates in one batch publish (400)'),
+  limitFlag('max-topics', 'maxTopicsPerPublish', 'topics per publish (413)'),
+  limitFlag('max-selectors', 'maxSelectorsPerSubscribe', 'selectors per subscription (400)'),
+  limitFlag(
+    'max-selector-program-size',
+    'maxSelectorProgramSize',
+    'RE2 instructions one URL pattern or URI template may compile to (400)',
+  ),
+  limitFlag(
+    'max-selector-variable-parts',
+    'maxSelectorVariableParts',
+    'groups, wildcards or variables in one URL pattern or URI template (400)',
+  ),
+  limitFlag('publish-rate', 'publishRatePerSecond', 'publishes per second per client, 0 = unlimited (429)'),
+  limitFlag('publish-burst', 'publishBurst', 'publish burst per client'),
+  limitFlag(
+    'publish-token-rate',
+    'publishTokenRatePerSecond',
+    'publishes per second per client with a token in the Authorization header, 0 = unlimited (429)',
+  ),
+  limitFlag('max-subscribers', 'maxSubscribers', 'open streams in total (503)'),
+  limitFlag(
+    'max-patterns',
+    'maxPatterns',
+    'distinct URL patterns and URI templates subscribed to at once (503)',
+  ),
+  limitFlag('max-subscribers-per-client', 'maxSubscribersPerClient', 'open streams per client address (429)'),
+  limitFlag(
+    'max-concurrent-replays',
+    'maxConcurrentReplays',
+    'resumes replaying history at once; the others wait their turn in order',
+  ),
+  limitFlag('max-queued-replays', 'maxQueuedReplays', 'resumes waiting for a replay slot (503 past it)'),
+  limitFlag('max-queue-bytes', 'maxQueueBytes', 'per-subscriber queue in bytes before it is dropped'),
+  limitFlag('max-queue-events', 'maxQueueEvents', 'per-subscriber queue in events before it is dropped'),
+  limitFlag(
+    'write-timeout',
+    'writeTimeoutMs',
+    'drop a subscriber whose socket does not drain for this long',
+    'duration',
+  ),
+  limitFlag(
+    'max-lifetime',
+    'maxStreamLifetimeMs',
+    'end streams after this long, minus up to --lifetime-jitter of it at random (0 = never)',
+    'duration',
+  ),
+  limitFlag(
+    'lifetime-jitter',
+    'lifetimeJitter',
+    'fraction of --max-lifetime taken off at random per stream, so streams opened together do not end together',
+  ),
   ...PUSH_FLAGS,
-  {
-    name: 'h2-max-concurrent-streams',
-    kind: 'number',
-    default: '100',
-    help: 'streams open at once on one HTTP/2 connection (raise it behind a proxy that multiplexes clients over h2c)',
-  },
+  limitFlag(
+    'h2-max-concurrent-streams',
+    'h2MaxConcurrentStreams',
+    'streams open at once on one HTTP/2 connection (raise it behind a proxy that multiplexes clients over h2c)',
+  ),
   {
     name: 'trust-proxy',
     kind: 'boolean',
@@ -243,7 +213,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'debug-ui',
     kind: 'boolean',
-    help: 'the debug page at /.well-known/mercure/ui/ (default: on without keys, off with them)',
+    help: `the debug page at ${HUB_PATH}/ui/ (default: on without keys, off with them)`,
   },
   {
     name: 'log-format',
@@ -252,21 +222,6 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'auto (human lines on a terminal, JSON lines otherwise), json or pretty',
   },
 ];
-
-export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
-
-export function envName(flag: string): string {
-  return `TIDINGS_${flag.toUpperCase().replaceAll('-', '_')}`;
-}
-
-/** "15s", "500ms", "2m", "1h", or a plain number of milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (m === null) throw new Error(`not a duration: "${text}" (use e.g. 500ms, 15s, 2m, 1h)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
-}
 
 function convert(spec: FlagSpec, raw: string): string | number | boolean | string[] {
   switch (spec.kind) {
@@ -329,48 +284,4 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv): Fla
     out[spec.name] = raw === undefined ? undefined : convert(spec, raw);
   }
   return out;
-}
-
-export function helpText(): string {
-  const rows = FLAGS.map((f) => {
-    const value = f.kind === 'boolean' ? '' : ` <${f.kind === 'list' ? 'a,b' : f.kind}>`;
-    const def = f.default !== undefined && f.default !== '' ? ` (default: ${f.default})` : '';
-    return `  --${f.name}${value}\n      ${f.help}${def}  [env ${envName(f.name)}]`;
-  });
-  return [
-    'Usage: tidings serve [flags]',
-    '',
-    'Runs a Mercure-compatible Server-Sent Events hub.',
-    'Every flag can also be set as an environment variable TIDINGS_<NAME>; boolean flags take --no-<name>.',
-    '',
-    'Flags:',
-    ...rows,
-    '  --help',
-    '      print this help',
-    '',
-    'Examples:',
-    '  tidings serve                                   development: no key, history in ./.tidings-data',
-    '  tidings serve --port 3001 --transport memory    another port, history in memory',
-    '  tidings serve --jwt-key "$SECRET" --cors-origins https://app.example.com',
-    '                                                  production: tokens signed with an HMAC secret',
-    '  TIDINGS_TRANSPORT=redis://127.0.0.1:6380/0 tidings serve --port 3002',
-    '                                                  one node of a cluster sharing a Redis server',
-    '  curl -d topic=https://example.com/books/1 -d data=hello http://localhost:3000/.well-known/mercure',
-    '                                                  publish (development mode)',
-    '',
-  ].join('\n');
-}
-
-/** What a bare `tidings` (or an unknown command) says: the commands there are. */
-export function commandsText(): string {
-  return [
-    'Usage: tidings <command> [flags]',
-    '',
-    'Commands:',
-    '  serve    run the hub (tidings serve --help lists every flag)',
-    '  help     print the help of serve',
-    '',
-    'Example: tidings serve --port 3000',
-    '',
-  ].join('\n');
 }

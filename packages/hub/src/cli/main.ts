@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { commandsText, helpText, parseFlags } from './flags.js';
+import { parseFlags } from './flags.js';
+import { commandsText, helpText } from './help.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from './log-format.js';
 import { reloadTls, serve } from './serve.js';
 

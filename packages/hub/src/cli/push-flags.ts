@@ -1,4 +1,5 @@
-import type { FlagSpec } from './flags.js';
+import { HUB_PATH } from '../defaults.js';
+import { type FlagSpec, limitFlag } from './flag-spec.js';
 
 /** Web Push (docs/push.md): on/off, the VAPID identity, what is sent, and its limits (docs/limits.md). */
 export const PUSH_FLAGS: readonly FlagSpec[] = [
@@ -6,7 +7,7 @@ export const PUSH_FLAGS: readonly FlagSpec[] = [
     name: 'push',
     kind: 'boolean',
     default: 'false',
-    help: 'Web Push to subscribers without a live stream, registered at /.well-known/mercure/push (docs/push.md)',
+    help: `Web Push to subscribers without a live stream, registered at ${HUB_PATH}/push (docs/push.md)`,
   },
   {
     name: 'vapid-public-key',
@@ -27,25 +28,14 @@ export const PUSH_FLAGS: readonly FlagSpec[] = [
     default: 'normal',
     help: 'Urgency of pushes: very-low, low, normal or high',
   },
-  {
-    name: 'max-push-subscriptions',
-    kind: 'number',
-    default: '100000',
-    help: 'push subscriptions kept in total (503)',
-  },
-  {
-    name: 'max-push-subscriptions-per-subscriber',
-    kind: 'number',
-    default: '16',
-    help: 'push subscriptions per subscriber: token sub, else presence topic (429)',
-  },
-  { name: 'max-push-queue', kind: 'number', default: '10000', help: 'push messages waiting or in flight' },
-  { name: 'push-concurrency', kind: 'number', default: '16', help: 'requests to push services at once' },
-  {
-    name: 'push-timeout',
-    kind: 'duration',
-    default: '10s',
-    help: 'deadline of one request to a push service',
-  },
-  { name: 'max-push-attempts', kind: 'number', default: '4', help: 'attempts per push message' },
+  limitFlag('max-push-subscriptions', 'maxPushSubscriptions', 'push subscriptions kept in total (503)'),
+  limitFlag(
+    'max-push-subscriptions-per-subscriber',
+    'maxPushSubscriptionsPerSubscriber',
+    'push subscriptions per subscriber: token sub, else presence topic (429)',
+  ),
+  limitFlag('max-push-queue', 'maxPushQueue', 'push messages waiting or in flight'),
+  limitFlag('push-concurrency', 'pushConcurrency', 'requests to push services at once'),
+  limitFlag('push-timeout', 'pushTimeoutMs', 'deadline of one request to a push service', 'duration'),
+  limitFlag('max-push-attempts', 'maxPushAttempts', 'attempts per push message'),
 ];

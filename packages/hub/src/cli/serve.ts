@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { HUB_PATH } from '../defaults.js';
 import { createEngine } from '../engine/create-engine.js';
 import { createHub, type Hub } from '../hub.js';
+import type { Limits } from '../limits.js';
 import type { PushOptions, Urgency } from '../push/push-options.js';
 import { readTlsFiles } from '../transports/http2/tls-files.js';
-import type { FlagValues } from './flags.js';
+import type { FlagValues } from './flag-spec.js';
+import { FLAGS } from './flags.js';
 import { tlsFromFlags } from './tls-flags.js';
 
 const num = (v: FlagValues[string]) => v as number;
@@ -40,7 +43,7 @@ export async function serve(
   const scheme = tls === undefined ? 'http' : 'https';
   const hubUrl =
     (flags['hub-url'] as string | undefined) ??
-    `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/.well-known/mercure`;
+    `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${HUB_PATH}`;
   const corsOrigins = list(flags['cors-origins']);
   // An HMAC secret given on the command line (not a PEM or a file) signs the debug page's
   // development tokens; it must be the key of both roles for them to work everywhere.
@@ -76,34 +79,7 @@ export async function serve(
     ...(tls !== undefined && { tls: tls.credentials }),
     ...(flags.push === true && { push: pushOptions(flags) }),
     logger,
-    limits: {
-      maxBodyBytes: num(flags['max-body']),
-      maxTopicsPerPublish: num(flags['max-topics']),
-      maxBatchUpdates: num(flags['max-batch-updates']),
-      maxSelectorsPerSubscribe: num(flags['max-selectors']),
-      maxSelectorProgramSize: num(flags['max-selector-program-size']),
-      maxSelectorVariableParts: num(flags['max-selector-variable-parts']),
-      publishRatePerSecond: num(flags['publish-rate']),
-      publishBurst: num(flags['publish-burst']),
-      publishTokenRatePerSecond: num(flags['publish-token-rate']),
-      maxSubscribers: num(flags['max-subscribers']),
-      maxPatterns: num(flags['max-patterns']),
-      maxSubscribersPerClient: num(flags['max-subscribers-per-client']),
-      maxConcurrentReplays: num(flags['max-concurrent-replays']),
-      maxQueuedReplays: num(flags['max-queued-replays']),
-      maxQueueBytes: num(flags['max-queue-bytes']),
-      maxQueueEvents: num(flags['max-queue-events']),
-      writeTimeoutMs: num(flags['write-timeout']),
-      maxStreamLifetimeMs: num(flags['max-lifetime']),
-      lifetimeJitter: Math.min(1, num(flags['lifetime-jitter'])),
-      h2MaxConcurrentStreams: num(flags['h2-max-concurrent-streams']),
-      maxPushSubscriptions: num(flags['max-push-subscriptions']),
-      maxPushSubscriptionsPerSubscriber: num(flags['max-push-subscriptions-per-subscriber']),
-      maxPushQueue: num(flags['max-push-queue']),
-      pushConcurrency: Math.max(1, num(flags['push-concurrency'])),
-      pushTimeoutMs: num(flags['push-timeout']),
-      maxPushAttempts: Math.max(1, num(flags['max-push-attempts'])),
-    },
+    limits: limitsFromFlags(flags),
   });
   // Say plainly what is insecure about this configuration.
   if (publisherKeys.length === 0) {
@@ -146,7 +122,7 @@ export async function serve(
       throw new Error(`no permission to listen on port ${port}: use --port 1024 or above`);
     throw err;
   }
-  const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/.well-known/mercure`;
+  const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${HUB_PATH}`;
   // The start banner: where the hub is, where history lives, and how it is secured.
   logger.info(
     {
@@ -157,7 +133,7 @@ export async function serve(
       debug:
         hub.debugUiPath === undefined
           ? 'off (--debug-ui turns the page on)'
-          : `${url.slice(0, -'/.well-known/mercure'.length)}${hub.debugUiPath}`,
+          : `${url.slice(0, -HUB_PATH.length)}${hub.debugUiPath}`,
       port: address.port,
       transport: redactCredentials(transport),
     },
@@ -221,4 +197,14 @@ function securityText(publisherKey: boolean, subscriberKey: boolean, anonymous: 
       ? 'anonymous subscribers get public updates'
       : 'subscribing needs a token';
   return `${publisherKey ? 'production' : 'INSECURE'}: ${pub}, ${sub}`;
+}
+
+/** The limits set by flags (FlagSpec.limit), a few held in their range. */
+function limitsFromFlags(flags: FlagValues): Partial<Limits> {
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const spec of FLAGS) if (spec.limit !== undefined) limits[spec.limit] = num(flags[spec.name]);
+  limits.lifetimeJitter = Math.min(1, num(flags['lifetime-jitter']));
+  limits.pushConcurrency = Math.max(1, num(flags['push-concurrency']));
+  limits.maxPushAttempts = Math.max(1, num(flags['max-push-attempts']));
+  return limits;
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { selfSignedCredentials, trustAdvice } from '../transports/http2/self-signed.js';
 import { readTlsFiles } from '../transports/http2/tls-files.js';
 import type { TlsCredentials } from '../transports/http2/tls-front.js';
-import type { FlagValues } from './flags.js';
+import type { FlagValues } from './flag-spec.js';
 
 /** TLS as the flags ask for it: credentials, and what to log once listening (a development certificate's advice). */
 export interface TlsChoice {

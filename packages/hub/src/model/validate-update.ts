@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HUB_PATH } from '../defaults.js';
 import { HubError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { FORMAT, isValidTopicText } from '../selector/topic-text.js';
@@ -24,7 +25,8 @@ export type PublishLimits = Pick<
 // rule in event-id.ts).
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DIGITS = /^[0-9]+$/;
-const RESERVED_PATH = '/.well-known/mercure';
+/** Topics resolving at or below the hub's path are the hub's own (Mercure "Publication"). */
+const RESERVED_PATH = HUB_PATH;
 
 /**
  * Checks a publish against the Mercure rules ("Publication") and our limits, and fills in the

@@ -1,3 +1,5 @@
+import { DEFAULT_HUB_URL } from '../defaults.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 /**
  * A topic selector: what a subscriber listens to, and what a token grants.
  *
@@ -40,8 +42,8 @@ export interface SelectorLimits {
 }
 
 export const DEFAULT_SELECTOR_LIMITS: SelectorLimits = {
-  maxSelectorLength: 2048,
-  maxSelectorProgramSize: 16_384,
-  maxSelectorVariableParts: 32,
-  hubUrl: 'http://localhost/.well-known/mercure',
+  maxSelectorLength: DEFAULT_LIMITS.maxSelectorLength,
+  maxSelectorProgramSize: DEFAULT_LIMITS.maxSelectorProgramSize,
+  maxSelectorVariableParts: DEFAULT_LIMITS.maxSelectorVariableParts,
+  hubUrl: DEFAULT_HUB_URL,
 };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
+import { DEFAULT_HISTORY_SIZE } from '../defaults.js';
 import { HubError } from '../errors.js';
 import { toRecord, type Update, type UpdateRecord } from '../model/update.js';
 import { fromRecord } from '../stream/update-frame.js';
@@ -14,7 +15,7 @@ import { topicKeys } from './topic-key.js';
 export interface LmdbStoreOptions {
   /** Directory of the database, created if missing (`--data-dir`). */
   readonly dir: string;
-  /** How many updates history keeps (`--history-size`). Default 1000. 0 keeps none. */
+  /** How many updates history keeps (`--history-size`). Default DEFAULT_HISTORY_SIZE (defaults.ts). 0 keeps none. */
   readonly maxCount?: number;
   /** Updates older than this are no longer replayed (`--history-max-age`). Default: no age limit. */
   readonly maxAgeMs?: number;
@@ -45,7 +46,6 @@ type Seq = number;
 /** A key of the topic index: the topic's key (topic-key.ts), then the sequence number of an update carrying it. */
 type TopicIndexKey = [string, Seq];
 
-const DEFAULT_MAX_COUNT = 1000;
 const DEFAULT_TRIM_PER_APPEND = 64;
 const DUPLICATE = Symbol('duplicate');
 
@@ -88,7 +88,7 @@ export class LmdbStore implements HistoryStore {
   #closed = false;
 
   constructor(options: LmdbStoreOptions) {
-    this.#maxCount = Math.max(0, Math.floor(options.maxCount ?? DEFAULT_MAX_COUNT));
+    this.#maxCount = Math.max(0, Math.floor(options.maxCount ?? DEFAULT_HISTORY_SIZE));
     this.#maxAgeMs = options.maxAgeMs !== undefined && options.maxAgeMs > 0 ? options.maxAgeMs : Infinity;
     this.#trimPerAppend = Math.max(1, Math.floor(options.trimPerAppend ?? DEFAULT_TRIM_PER_APPEND));
     this.#now = options.now ?? Date.now;

@@ -1,10 +1,11 @@
+import { DEFAULT_HISTORY_SIZE } from '../defaults.js';
 import { HubError } from '../errors.js';
 import type { Update } from '../model/update.js';
 import { mergeAscending } from './merge-ascending.js';
 import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** How many updates history keeps; older ones are dropped. Default 1000. 0 keeps none. */
+  /** How many updates history keeps; older ones are dropped. Default DEFAULT_HISTORY_SIZE (defaults.ts). 0 keeps none. */
   readonly size?: number;
   /** Updates older than this are no longer replayed (`--history-max-age`). Default: no age limit. */
   readonly maxAgeMs?: number;
@@ -12,7 +13,6 @@ export interface MemoryStoreOptions {
   readonly now?: () => number;
 }
 
-const DEFAULT_SIZE = 1000;
 /** At most this many expired updates are dropped per append; reads hide the rest meanwhile. */
 const TRIM_PER_APPEND = 64;
 /**
@@ -52,7 +52,7 @@ export class MemoryStore implements HistoryStore {
   #lastTime = -Infinity;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#size = Math.max(0, Math.floor(options.size ?? DEFAULT_SIZE));
+    this.#size = Math.max(0, Math.floor(options.size ?? DEFAULT_HISTORY_SIZE));
     this.#maxAgeMs = options.maxAgeMs !== undefined && options.maxAgeMs > 0 ? options.maxAgeMs : Infinity;
     this.#now = options.now ?? Date.now;
     this.#ring = new Array(this.#size);
