@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { clientKey } from '@tidings/hub';
 import { clientMount } from './client-files.js';
 import { FrameError, toProblem } from './errors.js';
 import type { FrameHub, FrameLogger } from './frame-hub.js';
@@ -235,17 +236,6 @@ function checkSameOrigin(req: IncomingMessage): void {
   // HTTP/2 names the target host in `:authority`, and sends no Host (RFC 9113 8.3.1).
   const target = req.headers.host ?? (req.headers[':authority'] as string | undefined);
   if (host === undefined || host !== target) throw new FrameError('cross_origin');
-}
-
-/** The client a rate limit applies to: its address (an IPv6 client by its /64 network). */
-export function clientKey(req: IncomingMessage): string {
-  const addr = (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
-  if (!addr.includes(':')) return addr;
-  const groups = addr.split('::');
-  const head = (groups[0] ?? '').split(':').filter(Boolean);
-  const tail = groups.length > 1 ? (groups[1] ?? '').split(':').filter(Boolean) : [];
-  const full = [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill('0'), ...tail];
-  return `${full.slice(0, 4).join(':')}::/64`;
 }
 
 async function readKeyword(req: IncomingMessage, maxBytes: number): Promise<unknown> {

@@ -14,6 +14,7 @@ export {
   HubError,
   isHubError,
 } from './errors.js';
+export { redactPassword } from './http/redact-url.js';
 export { createHub, Hub } from './hub.js';
 export type {
   HubOptions,
@@ -25,6 +26,8 @@ export type {
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { toRecord, type Update, type UpdateInit, type UpdateRecord } from './model/update.js';
 export { type PublishRequest, validateUpdate } from './model/validate-update.js';
+export { addressKey, clientKey } from './ops/client-key.js';
+export { RateLimiter } from './ops/rate-limiter.js';
 export type { PushOptions, Urgency } from './push/push-options.js';
 export { MAX_PUSH_PLAINTEXT, type PushPayload } from './push/push-payload.js';
 export type { PushService } from './push/push-service.js';

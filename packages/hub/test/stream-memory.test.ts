@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { compileSelector } from '@tidings/hub';
-import { type Beating, Heartbeats } from '../src/stream/heartbeats.js';
+import { type HeartbeatStream, Heartbeats } from '../src/stream/heartbeats.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
 import { waitUntil } from './support/quiet-watch.js';
 import { SseReader } from './support/sse-reader.js';
@@ -88,7 +88,7 @@ describe('stream memory', () => {
     const heartbeats = new Heartbeats(PERIOD);
     let now = 0;
     const beats: number[][] = [];
-    const streams = Array.from({ length: 40 }, (_, i): Beating => {
+    const streams = Array.from({ length: 40 }, (_, i): HeartbeatStream => {
       beats.push([]);
       return {
         beatIndex: -1,

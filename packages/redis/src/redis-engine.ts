@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type Engine, fromRecord, HubError, toRecord, type Update, type UpdateRecord } from '@tidings/hub';
+import {
+  type Engine,
+  fromRecord,
+  HubError,
+  redactPassword,
+  toRecord,
+  type Update,
+  type UpdateRecord,
+} from '@tidings/hub';
 import type { Redis } from 'ioredis';
 import { type EngineLogger, logConnection, SILENT } from './connection-log.js';
 import { redisClients } from './redis-clients.js';
@@ -280,18 +288,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
     await engine.start();
   } catch (err) {
     await engine.close();
-    throw new Error(`Cannot use Redis at ${redactUrl(options.url)}: ${(err as Error).message}`);
+    throw new Error(`Cannot use Redis at ${redactPassword(options.url)}: ${(err as Error).message}`);
   }
   return engine;
-}
-
-/** Never print a password from the URL. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the given URL';
-  }
 }

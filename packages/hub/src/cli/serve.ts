@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { HUB_PATH } from '../defaults.js';
 import { createEngine } from '../engine/create-engine.js';
+import { redactPassword } from '../http/redact-url.js';
 import { createHub, type Hub } from '../hub.js';
 import type { Limits } from '../limits.js';
 import type { PushOptions, Urgency } from '../push/push-options.js';
@@ -13,10 +14,6 @@ import { tlsFromFlags } from './tls-flags.js';
 
 const num = (v: FlagValues[string]) => v as number;
 
-/** redis://user:secret@host -> redis://user:***@host: a password never reaches the logs. */
-function redactCredentials(transport: string): string {
-  return transport.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
-}
 const list = (v: FlagValues[string]) => (v as string[] | undefined) ?? [];
 
 /** Starts a hub from parsed flags; resolves once it listens. */
@@ -135,7 +132,7 @@ export async function serve(
           ? 'off (--debug-ui turns the page on)'
           : `${url.slice(0, -HUB_PATH.length)}${hub.debugUiPath}`,
       port: address.port,
-      transport: redactCredentials(transport),
+      transport: redactPassword(transport),
     },
     `tidings hub listening on ${url}${tls === undefined ? '' : ' (HTTP/2 and HTTP/1.1 over TLS)'}`,
   );
@@ -183,7 +180,7 @@ function storeText(transport: string, flags: FlagValues): string {
     return `embedded (LMDB) in ${resolve(String(flags['data-dir']))}, ${history}`;
   }
   if (transport === 'memory') return `memory, ${history}, lost at exit`;
-  return `${redactCredentials(transport)}, ${history}`;
+  return `${redactPassword(transport)}, ${history}`;
 }
 
 function securityText(publisherKey: boolean, subscriberKey: boolean, anonymous: boolean): string {

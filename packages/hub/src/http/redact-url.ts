@@ -30,3 +30,23 @@ function decodeName(name: string): string {
     return name;
   }
 }
+
+/**
+ * A connection URL for logs and errors, its password replaced by `***`
+ * (`redis://user:secret@host` -> `redis://user:***@host`). The authority ends at the first `/`,
+ * `?` or `#` and the userinfo at its last `@` (WHATWG URL, authority state), so a password holding
+ * `@` is redacted whole. Strings that are not `scheme://` URLs come back unchanged.
+ */
+export function redactPassword(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (scheme === null) return url;
+  const start = scheme[0].length;
+  const rest = url.slice(start);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return url;
+  const colon = authority.indexOf(':');
+  if (colon < 0 || colon > at) return url;
+  return `${url.slice(0, start + colon + 1)}***${url.slice(start + at)}`;
+}

@@ -16,6 +16,11 @@ export class RateLimiter {
     this.#maxKeys = maxKeys;
   }
 
+  /** Keys tracked now (at most `maxKeys`): what "memory bounded" is measured by. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
   /** Takes one token; returns 0 when allowed, else the seconds to wait before retrying. */
   take(key: string): number {
     if (this.#rate <= 0) return 0;

@@ -1,4 +1,5 @@
 import { HubError } from '../errors.js';
+import { jitteredRetryAfter } from './retry-after.js';
 
 /** What a waiter watches to learn that its client went away while it waited (a socket, a response). */
 export interface DisconnectSignal {
@@ -80,8 +81,7 @@ export class ReplayGate {
       this.#refused++;
       return Promise.reject(
         new HubError('replay_queue_full', undefined, {
-          // Spread the retries: they would otherwise come back together.
-          'Retry-After': String(1 + Math.floor(Math.random() * 5)),
+          'Retry-After': jitteredRetryAfter(),
         }),
       );
     }

@@ -37,7 +37,7 @@ const CLOSED = 4;
  */
 export abstract class FlowControlledSink implements Sink {
   owner: SinkOwner | undefined;
-  /** Heartbeats' bookkeeping (stream/heartbeats.ts `Beating`). */
+  /** Heartbeats' bookkeeping (stream/heartbeats.ts `HeartbeatStream`). */
   beatIndex = -1;
   beatTick = 0;
   readonly #opts: FlowControlOptions;

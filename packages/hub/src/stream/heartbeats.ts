@@ -1,5 +1,5 @@
 /** What the scheduler keeps of a stream: where it sits in the list, and when it last wrote. */
-export interface Beating {
+export interface HeartbeatStream {
   /** Index in the scheduler's list; -1 when not in it. */
   beatIndex: number;
   /** The scheduler's tick at the stream's last write. */
@@ -26,7 +26,7 @@ const MAX_TICK_MS = 1_000;
  * millisecond per tick.
  */
 export class Heartbeats {
-  readonly #streams: Beating[] = [];
+  readonly #streams: HeartbeatStream[] = [];
   readonly #tickMs: number;
   /** Ticks of silence before a heartbeat: a whole period, never less. */
   readonly #quietTicks: number;
@@ -49,7 +49,7 @@ export class Heartbeats {
     return this.#streams.length;
   }
 
-  add(stream: Beating): void {
+  add(stream: HeartbeatStream): void {
     if (stream.beatIndex !== -1) return;
     stream.beatTick = this.tick;
     stream.beatIndex = this.#streams.push(stream) - 1;
@@ -59,7 +59,7 @@ export class Heartbeats {
     }
   }
 
-  remove(stream: Beating): void {
+  remove(stream: HeartbeatStream): void {
     const i = stream.beatIndex;
     if (i === -1) return;
     stream.beatIndex = -1;

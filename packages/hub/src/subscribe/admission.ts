@@ -5,6 +5,7 @@ import { ignoredTokenHeaders } from '../http/ignored-token.js';
 import { redactUrl } from '../http/redact-url.js';
 import type { HubContext } from '../hub-context.js';
 import { clientKey } from '../ops/client-key.js';
+import { jitteredRetryAfter } from '../ops/retry-after.js';
 import type { Selector } from '../selector/selector.js';
 import { compileSelectors, isPattern, type SelectorRequest } from './selectors-from-query.js';
 import { readSubscribeAsk, type SubscribeRequest } from './subscribe-request.js';
@@ -50,7 +51,7 @@ export async function admit(ctx: HubContext, request: SubscribeRequest): Promise
   // Refused streams also give their connection back: it is the scarce resource here.
   if (ctx.broker.admitted >= limits.maxSubscribers) {
     throw new HubError('too_many_subscribers', undefined, {
-      'Retry-After': retryAfter(),
+      'Retry-After': jitteredRetryAfter(),
       Connection: 'close',
     });
   }
@@ -58,7 +59,7 @@ export async function admit(ctx: HubContext, request: SubscribeRequest): Promise
     throw new HubError(
       'too_many_subscribers_client',
       `at most ${limits.maxSubscribersPerClient} streams per client`,
-      { 'Retry-After': retryAfter(), Connection: 'close' },
+      { 'Retry-After': jitteredRetryAfter(), Connection: 'close' },
     );
   }
   checkPatterns(ctx, ask.selectors);
@@ -88,16 +89,11 @@ export function checkPatterns(ctx: HubContext, requests: readonly SelectorReques
     throw new HubError(
       'too_many_patterns',
       `the hub matches at most ${ctx.limits.maxPatterns} distinct URL patterns and URI templates`,
-      { 'Retry-After': retryAfter(), Connection: 'close' },
+      { 'Retry-After': jitteredRetryAfter(), Connection: 'close' },
     );
   }
 }
 
 function lowest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-}
-
-/** Spreads the retries of refused clients: they would otherwise come back together. */
-function retryAfter(): string {
-  return String(1 + Math.floor(Math.random() * 5));
 }
