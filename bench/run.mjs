@@ -26,6 +26,7 @@ import { naive } from './targets/naive.mjs';
 import { nchan } from './targets/nchan.mjs';
 import {
   tidings,
+  tidingsBaseline,
   tidingsH2,
   tidingsH2x100,
   tidingsLmdbToken,
@@ -40,6 +41,7 @@ const TARGETS = {
   'tidings-lmdb-token': tidingsLmdbToken,
   'tidings-h2': tidingsH2,
   'tidings-h2x100': tidingsH2x100,
+  'tidings-baseline': tidingsBaseline,
 };
 const TOPIC = 'https://example.com/bench/fanout';
 const LOADGEN = fileURLToPath(new URL('./loadgen/loadgen.mjs', import.meta.url));
@@ -47,7 +49,8 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const HELP = `npm run bench -- [options]
   --quick              N = 100 and 1,000, 2 s phases, one repetition, no idle run (about 40 s)
-  --targets a,b        servers to run: tidings,nchan,naive (default all three)
+  --targets a,b        servers to run: tidings,nchan,naive (default all three); tidings-baseline is
+                       the hub built in BENCH_BASELINE (another checkout), for before/after ratios
   --n 100,1000,10000   subscriber counts for the publish runs
   --idle 19000         subscriber counts for idle-only memory runs ('none' to skip)
   --duration S         seconds of publishing per phase (default 5, quick 2)

@@ -419,6 +419,7 @@ try {
       refused: Object.fromEntries(stats.refused),
       headTimeouts: stats.headTimeouts,
       expiredResumes: stats.expired,
+      expiredSlowResumes: stats.expiredSlow,
       expiredGaps,
       events: stats.events,
     },

@@ -93,6 +93,7 @@ export interface SoakResult {
     readonly refused: Record<string, number>;
     readonly headTimeouts: number;
     readonly expiredResumes: number;
+    readonly expiredSlowResumes: number;
     readonly expiredGaps: number;
     readonly events: number;
   };
@@ -202,6 +203,10 @@ export function printSummary(r: SoakResult): void {
     [
       'lost/duplicated/reordered: honest, slow, churn',
       `${r.losses.honest}, ${r.losses.slow}, ${r.losses.churn}`,
+    ],
+    [
+      'resumes past history (answered earliest): honest and churn, slow; updates missed so',
+      `${r.clients.expiredResumes}, ${r.clients.expiredSlowResumes ?? 0}; ${r.clients.expiredGaps}`,
     ],
     ['caught up after publishing stopped in', `${(r.quiesceMs / 1000).toFixed(1)} s`],
     [

@@ -24,8 +24,18 @@ export class ClientStats {
   events = 0;
   openSockets = 0;
   headTimeouts = 0;
-  /** Resumes answered `earliest`: the subscriber was away longer than history reaches back. */
+  /**
+   * Resumes of honest and churn subscribers answered `earliest`: they were away longer than
+   * history reaches back, so the run's `--history` is too short for its reconnects.
+   */
   expired = 0;
+  /**
+   * The same for slow subscribers, counted apart: a slow reader lags by as much as the socket
+   * buffers and the hub's queue hold before it is dropped (seconds of a 4 KB stream), so on a busy
+   * machine its resume can fall behind history by design. Its gap is still checked: the hub must
+   * answer `earliest` (the sequence checker counts what was missed that way, never as a loss).
+   */
+  expiredSlow = 0;
   /**
    * Connections of honest and churn subscribers (one topic, reading everything) whose request is
    * out and that are not served yet: waiting for the response head, or for the replay that
@@ -166,7 +176,8 @@ export class SoakSubscriber {
         status = s;
         // Mercure "Reconciliation": `earliest` means our Last-Event-ID is no longer in history.
         if (s === 200 && resume !== '' && headers.get('last-event-id') === 'earliest') {
-          stats.expired++;
+          if (this.kind === 'slow') stats.expiredSlow++;
+          else stats.expired++;
           this.check?.expire();
         }
         this.#onHead?.(s);

@@ -126,3 +126,26 @@ function withToken(transport) {
 
 export const tidingsMemoryToken = withToken('memory');
 export const tidingsLmdbToken = withToken('lmdb');
+
+/**
+ * Tidings built from another checkout (BENCH_BASELINE=/path/to/checkout, built with `npx tsc -b`
+ * there), run with the same flags in the same run: a change's before and after as ratios measured
+ * under the same load (`--targets tidings,tidings-baseline`).
+ */
+export const tidingsBaseline = {
+  ...tidings,
+  name: 'tidings-baseline',
+  describe: 'Tidings hub built from $BENCH_BASELINE',
+  prepare() {
+    const dir = process.env.BENCH_BASELINE;
+    if (!dir) return { skip: 'set BENCH_BASELINE to a built checkout' };
+    const cli = join(dir, 'packages/hub/dist/src/cli/main.js');
+    return existsSync(cli) ? {} : { skip: `${cli} missing: run npx tsc -b in ${dir}` };
+  },
+  command: (o) => {
+    const dir = process.env.BENCH_BASELINE ?? ROOT;
+    const base = tidings.command(o);
+    const args = base.args.map((a) => (a === CLI ? join(dir, 'packages/hub/dist/src/cli/main.js') : a));
+    return { ...base, args, cwd: dir };
+  },
+};

@@ -15,6 +15,7 @@ const T = 40_000;
 async function openFrame(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
+  page.on('requestfailed', (r) => console.error('request failed:', r.url(), r.failure()?.errorText));
   await page.goto(url);
   await waitLive(page);
   return page;
@@ -23,14 +24,32 @@ async function openFrame(context: BrowserContext, url: string): Promise<Page> {
 const waitLive = (page: Page) =>
   page.waitForFunction(() => document.body.dataset['connection'] === 'live', undefined, { timeout: T });
 
-const waitPicture = (page: Page, pattern: RegExp) =>
-  page.waitForFunction(
-    (src) => new RegExp(src).test(document.body.dataset['picture'] ?? ''),
-    pattern.source,
-    {
-      timeout: T,
-    },
-  );
+/** Waits for a picture; on a timeout, says what the page showed instead (a flake must be readable). */
+async function waitPicture(page: Page, pattern: RegExp): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (src) => new RegExp(src).test(document.body.dataset['picture'] ?? ''),
+      pattern.source,
+      { timeout: T },
+    );
+  } catch (err) {
+    const state = await page
+      .evaluate(() => ({
+        picture: document.body.dataset['picture'],
+        connection: document.body.dataset['connection'],
+        message: document.getElementById('message')?.textContent,
+        layers: [...document.querySelectorAll<HTMLImageElement>('.layer')].map((l) => ({
+          src: l.src,
+          complete: l.complete,
+          shown: l.classList.contains('shown'),
+        })),
+      }))
+      .catch((e: Error) => `unreadable: ${e.message}`);
+    throw new Error(`no picture matching ${pattern} within ${T} ms; the page: ${JSON.stringify(state)}`, {
+      cause: err,
+    });
+  }
+}
 
 /** What a person sees: the picture on the visible layer, and the caption. */
 async function seen(page: Page) {
