@@ -315,6 +315,73 @@ describe('LmdbStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('never shows a reader an update before its flush: reads stop at the last acknowledged append', async () => {
+    // The store commits with lmdb's overlapping sync (visible to LMDB readers before the
+    // fdatasync) and must hide a committed update until its flush acknowledged it.
+    const dir = await tempDir();
+    const store = new LmdbStore({ dir, maxCount: 10_000 });
+    let acked = 0;
+    let reads = 0;
+    let done = false;
+    const reader = (async () => {
+      while (!done) {
+        const r = await store.readAfter('earliest', 10_000);
+        // Acknowledgements come in history order, so a read may show at most the first `acked`.
+        assert.ok(
+          r.updates.length <= acked,
+          `a read showed ${r.updates.length} updates, ${acked} acknowledged`,
+        );
+        reads++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.append(update()).then(() => {
+            acked++;
+          }),
+        ),
+      );
+    }
+    done = true;
+    await reader;
+    assert.ok(reads > 20, `the reader ran ${reads} times`);
+    assert.equal((await store.readAfter('earliest', 10_000)).updates.length, 200);
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends through two stores on one directory without overwriting each other', async () => {
+    // Each store keeps history's ends in memory between appends (lmdb-tail.ts) and must notice
+    // the other's appends, as another process's would be.
+    const dir = await tempDir();
+    const a = new LmdbStore({ dir, maxCount: 50 });
+    const b = new LmdbStore({ dir, maxCount: 50 });
+    const published: Update[] = [];
+    for (let i = 0; i < 40; i++) {
+      const u = update();
+      await (i % 2 === 0 ? a : b).append(u);
+      published.push(u);
+      if (i % 5 === 4) {
+        // And in one transaction, both stores' appends.
+        const pair = [update(), update()];
+        await Promise.all([a.append(pair[0]!), b.append(pair[1]!)]);
+        published.push(...pair);
+      }
+    }
+    // The two appends of a pair may land in either order (two stores: two write queues).
+    const expected = ids(published).slice(-50).sort();
+    const seenByA = ids(await readAll(a, 'earliest', 7));
+    assert.deepEqual([...seenByA].sort(), expected);
+    assert.deepEqual(ids(await readAll(b, 'earliest', 7)), seenByA);
+    await a.close();
+    await b.close();
+    const disk = await inspect(dir);
+    assert.equal(disk.seqs.length, 50);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('rejects with store_unavailable once closed', async () => {
     const dir = await tempDir();
     const store = new LmdbStore({ dir });

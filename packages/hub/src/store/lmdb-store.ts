@@ -1,12 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Database, open, type RootDatabase } from 'lmdb';
+import { open, type RootDatabase } from 'lmdb';
 import { DEFAULT_HISTORY_SIZE } from '../defaults.js';
 import { HubError } from '../errors.js';
-import { toRecord, type Update, type UpdateRecord } from '../model/update.js';
+import { toRecord, type Update } from '../model/update.js';
 import { fromRecord } from '../stream/update-frame.js';
 import { idKey } from './id-key.js';
+import { DUPLICATE, LmdbAppender } from './lmdb-appender.js';
 import { openEpoch } from './lmdb-format.js';
+import {
+  type Bounds,
+  boundsOf,
+  type Entry,
+  visibleFrom as firstVisible,
+  type HistoryDbs,
+  type Retention,
+  type Seq,
+  type TopicIndexKey,
+} from './lmdb-layout.js';
 import { LmdbPushStore } from './lmdb-push-store.js';
 import { mergeAscending } from './merge-ascending.js';
 import { type HistoryFilter, type HistoryRead, type HistoryStore, withAt } from './store.js';
@@ -28,26 +39,14 @@ export interface LmdbStoreOptions {
   /**
    * Extra milliseconds lmdb waits to gather more appends into one transaction (group commit).
    * Default 0: appends issued in the same event-loop turn, plus those arriving while the previous
-   * commit is syncing, already share one commit.
+   * transaction is committing, already share one transaction, and one flush covers several.
    */
   readonly commitDelayMs?: number;
   /** Clock for age retention. Default Date.now. */
   readonly now?: () => number;
 }
 
-/** What one history entry holds: the append time (for age retention) and the update. */
-interface Entry {
-  /** Append time in ms, never lower than the previous entry's (so a binary search by age works). */
-  t: number;
-  r: UpdateRecord;
-}
-
-type Seq = number;
-/** A key of the topic index: the topic's key (topic-key.ts), then the sequence number of an update carrying it. */
-type TopicIndexKey = [string, Seq];
-
 const DEFAULT_TRIM_PER_APPEND = 64;
-const DUPLICATE = Symbol('duplicate');
 
 /**
  * Durable history in LMDB (through lmdb-js, whose prebuilt binaries need no compile).
@@ -68,29 +67,39 @@ const DUPLICATE = Symbol('duplicate');
  *
  * Durability: `append` resolves once the transaction holding the update is committed AND flushed
  * to disk (fdatasync). Appends are group-committed: everything issued in one event-loop turn, and
- * everything issued while the previous commit was syncing, shares one transaction and one sync.
- * So an acknowledgement waits for at most two syncs plus `commitDelayMs` (docs/guarantees.md).
+ * everything issued while the previous transaction was committing, shares one transaction; the
+ * flush runs beside the next transactions (lmdb-js "overlapping sync": one fdatasync outside the
+ * write lock instead of a synced commit with an O_DSYNC meta page inside it; measured in
+ * docs/guarantees.md). A committed transaction is visible to LMDB readers before its flush, so
+ * reads here stop before this store's first unflushed append (`#unflushed`): a subscriber is
+ * never shown an update a crash could lose, as with synced commits. After a crash
+ * lmdb-js reopens at the last flushed transaction when the machine rebooted, else at the last
+ * committed one, which the OS still holds and which is flushed before the first read (`#opened`).
  *
  * Every append runs its duplicate check, sequence assignment and trimming inside the write
- * transaction (lmdb runs async transaction callbacks in call order, one at a time), so the order of
- * history is the order `append` was called, and the store stays consistent across restarts.
+ * transaction (lmdb-appender.ts), so the order of history is the order `append` was called, and
+ * the store stays consistent across restarts.
  */
 export class LmdbStore implements HistoryStore {
   readonly #root: RootDatabase;
-  readonly #updates: Database<Entry, Seq>;
-  readonly #ids: Database<Seq, string>;
-  readonly #topics: Database<null, TopicIndexKey>;
-  readonly #maxCount: number;
-  readonly #maxAgeMs: number;
-  readonly #trimPerAppend: number;
+  readonly #updates: HistoryDbs['updates'];
+  readonly #ids: HistoryDbs['ids'];
+  readonly #topics: HistoryDbs['topics'];
+  readonly #retention: Retention;
   readonly #now: () => number;
+  readonly #appender: LmdbAppender;
   readonly #epoch: string;
+  /** Resolves once what was on disk at open is flushed: reads wait for it. */
+  readonly #opened: Promise<void>;
+  /** Sequence numbers of this store's appends that are committed, or about to be, and not flushed yet: reads end before the lowest. */
+  readonly #unflushed = new Set<Seq>();
   #closed = false;
 
   constructor(options: LmdbStoreOptions) {
-    this.#maxCount = Math.max(0, Math.floor(options.maxCount ?? DEFAULT_HISTORY_SIZE));
-    this.#maxAgeMs = options.maxAgeMs !== undefined && options.maxAgeMs > 0 ? options.maxAgeMs : Infinity;
-    this.#trimPerAppend = Math.max(1, Math.floor(options.trimPerAppend ?? DEFAULT_TRIM_PER_APPEND));
+    this.#retention = {
+      maxCount: Math.max(0, Math.floor(options.maxCount ?? DEFAULT_HISTORY_SIZE)),
+      maxAgeMs: options.maxAgeMs !== undefined && options.maxAgeMs > 0 ? options.maxAgeMs : Infinity,
+    };
     this.#now = options.now ?? Date.now;
     const dir = resolve(options.dir);
     mkdirSync(dir, { recursive: true });
@@ -101,10 +110,9 @@ export class LmdbStore implements HistoryStore {
       // updates, ids, topics, meta, and push (Web Push subscriptions, store/lmdb-push-store.ts).
       maxDbs: 5,
       commitDelay: Math.max(0, options.commitDelayMs ?? 0),
-      // Sync inside the commit: a transaction is visible only once it is on disk, so nothing a
-      // reader replays can be lost by a crash (with lmdb's default "overlapping sync" a commit is
-      // visible before its flush). Measured to cost little with group commit (docs/guarantees.md).
-      overlappingSync: false,
+      // Flush after the commit, outside the write lock (see the class comment): `append` waits for
+      // the flush, reads stop at the last flushed update.
+      overlappingSync: true,
       noSync: false,
       noMetaSync: false,
     });
@@ -113,6 +121,20 @@ export class LmdbStore implements HistoryStore {
     this.#topics = this.#root.openDB<null, TopicIndexKey>({ name: 'topics' });
     const meta = this.#root.openDB<string | number, string>({ name: 'meta' });
     this.#epoch = openEpoch(dir, { meta, updates: this.#updates, topics: this.#topics });
+    this.#appender = new LmdbAppender(
+      { updates: this.#updates, ids: this.#ids, topics: this.#topics },
+      {
+        ...this.#retention,
+        trimPerAppend: Math.max(1, Math.floor(options.trimPerAppend ?? DEFAULT_TRIM_PER_APPEND)),
+        now: this.#now,
+      },
+    );
+    const root = this.#root as RootDatabase & { sync(done: (err?: Error) => void): void };
+    this.#opened = new Promise((ok) => {
+      // A crashed process's last commits may not be flushed yet (the OS holds them): flush them
+      // before anything is read (a failed flush is the next append's to report).
+      root.sync(() => ok());
+    });
   }
 
   /** Made when the history directory was created; a wiped directory gets a new one. */
@@ -122,94 +144,52 @@ export class LmdbStore implements HistoryStore {
 
   async append(update: Update): Promise<void> {
     if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
-    if (this.#maxCount === 0) return;
+    if (this.#retention.maxCount === 0) return;
     const record = toRecord(update);
-    let result: typeof DUPLICATE | undefined;
+    let seq: Seq | undefined;
+    let result: Seq | typeof DUPLICATE;
     try {
-      // overlappingSync is off, so the commit promise resolves after the sync of the commit.
-      result = await this.#root.transaction(() => this.#appendInTxn(record));
+      const root = this.#root;
+      const committed = root.transaction(() => {
+        const r = this.#appender.appendInTxn(record);
+        // Hidden from reads from before its commit until its flush.
+        if (r !== DUPLICATE) {
+          seq = r;
+          this.#unflushed.add(r);
+        }
+        return r;
+      });
+      // Taken now: `flushed` then covers this append's transaction (or a later one).
+      const flushed = new Promise<void>((ok, fail) => root.flushed.then(() => ok(), fail));
+      result = await committed;
+      await flushed;
     } catch (err) {
+      this.#appender.forget();
       throw new HubError('store_unavailable', `History write failed: ${(err as Error).message}`);
+    } finally {
+      if (seq !== undefined) this.#unflushed.delete(seq);
     }
     if (result === DUPLICATE) throw new HubError('duplicate_id');
   }
 
-  /** Runs inside the write transaction: reads see every earlier append, committed or not. */
-  #appendInTxn(record: UpdateRecord): typeof DUPLICATE | undefined {
-    const now = this.#now();
-    const bounds = this.#bounds();
-    const key = idKey(record.id);
-    if (bounds !== undefined) {
-      const visibleFrom = this.#visibleFrom(bounds, now);
-      const existing = this.#ids.get(key);
-      if (existing !== undefined && existing >= visibleFrom && existing <= bounds.last) {
-        if (this.#updates.get(existing)?.r.id === record.id) return DUPLICATE;
-      }
-    }
-    const last = bounds?.last ?? 0;
-    const previousT = bounds === undefined ? -Infinity : (this.#updates.get(last)?.t ?? -Infinity);
-    const seq = last + 1;
-    this.#updates.put(seq, { t: Math.max(now, previousT), r: record });
-    this.#ids.put(key, seq);
-    for (const k of topicKeys(record.topics)) this.#topics.put([k, seq], null);
-    if (bounds !== undefined) this.#trim(bounds.first, seq, now);
-    return undefined;
-  }
-
-  /** Deletes, oldest first, what is over the count or age limit, at most `trimPerAppend` entries. */
-  #trim(first: Seq, last: Seq, now: number): void {
-    const keepFrom = last - this.#maxCount + 1;
-    const oldest = now - this.#maxAgeMs;
-    let seq = first;
-    for (let n = 0; n < this.#trimPerAppend && seq < last; n++, seq++) {
-      const entry = this.#updates.get(seq);
-      if (seq >= keepFrom && entry !== undefined && entry.t >= oldest) break;
-      if (entry !== undefined) {
-        const key = idKey(entry.r.id);
-        // The id may have been published again later (after it left history): keep that mapping.
-        if (this.#ids.get(key) === seq) this.#ids.remove(key);
-        for (const k of topicKeys(entry.r.topics)) this.#topics.remove([k, seq]);
-      }
-      this.#updates.remove(seq);
-    }
-  }
-
-  /** First and last sequence numbers on disk, or undefined when history is empty. */
-  #bounds(): { first: Seq; last: Seq } | undefined {
-    let first: Seq | undefined;
-    for (const k of this.#updates.getKeys({ limit: 1 })) first = k;
-    if (first === undefined) return undefined;
-    let last: Seq = first;
-    for (const k of this.#updates.getKeys({ reverse: true, limit: 1 })) last = k;
-    return { first, last };
-  }
-
-  /**
-   * The first sequence number still in history: trimming is bounded per append, so entries over
-   * the limits may still be on disk; they are treated as gone. Age uses a binary search (entry
-   * times never decrease along the sequence): O(log n) reads, never a walk.
-   */
-  #visibleFrom(bounds: { first: Seq; last: Seq }, now: number): Seq {
-    let from = Math.max(bounds.first, bounds.last - this.#maxCount + 1);
-    if (this.#maxAgeMs === Infinity) return from;
-    const oldest = now - this.#maxAgeMs;
-    let hi = bounds.last + 1;
-    while (from < hi) {
-      const mid = Math.floor((from + hi) / 2);
-      const t = this.#updates.get(mid)?.t ?? -Infinity;
-      if (t >= oldest) hi = mid;
-      else from = mid + 1;
-    }
-    return from;
+  /** The bounds a reader may see: up to the last flushed update (see the class comment). */
+  async #readBounds(): Promise<Bounds | undefined> {
+    await this.#opened;
+    const bounds = boundsOf(this.#updates);
+    if (bounds === undefined || this.#unflushed.size === 0) return bounds;
+    let end = bounds.last;
+    for (const seq of this.#unflushed) if (seq <= end) end = seq - 1;
+    if (end < bounds.first) return undefined;
+    return end === bounds.last ? bounds : { first: bounds.first, last: end };
   }
 
   async readAfter(afterId: string, limit: number, filter?: HistoryFilter): Promise<HistoryRead> {
     if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
     const notFound: HistoryRead = { found: false, updates: [], more: false };
-    const bounds = this.#maxCount === 0 ? undefined : this.#bounds();
+    const bounds = this.#retention.maxCount === 0 ? undefined : await this.#readBounds();
     if (bounds === undefined)
       return afterId === 'earliest' ? { found: true, updates: [], more: false } : notFound;
-    const visibleFrom = this.#visibleFrom(bounds, this.#now());
+    const visibleFrom = firstVisible(this.#updates, this.#retention, bounds, this.#now());
     let from: Seq;
     let at: HistoryRead['at'];
     if (afterId === 'earliest') {
@@ -254,10 +234,10 @@ export class LmdbStore implements HistoryStore {
   }
 
   async lastId(): Promise<string | undefined> {
-    if (this.#closed || this.#maxCount === 0) return undefined;
-    const bounds = this.#bounds();
+    if (this.#closed || this.#retention.maxCount === 0) return undefined;
+    const bounds = await this.#readBounds();
     if (bounds === undefined) return undefined;
-    if (this.#visibleFrom(bounds, this.#now()) > bounds.last) return undefined;
+    if (firstVisible(this.#updates, this.#retention, bounds, this.#now()) > bounds.last) return undefined;
     return this.#updates.get(bounds.last)?.r.id;
   }
 
@@ -269,6 +249,8 @@ export class LmdbStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // The flush begun at open runs on another thread: closing under it would crash the process.
+    await this.#opened;
     await this.#root.close();
   }
 }

@@ -1,0 +1,66 @@
+/** What trimming needs of an update this process appended, so it does not read the entry back. */
+export interface TailEntry {
+  /** Append time (ms), for age retention. */
+  readonly t: number;
+  /** The update's key in the id index (id-key.ts). */
+  readonly idKey: string;
+  /** Its keys in the topic index (topic-key.ts). */
+  readonly topicKeys: ReadonlySet<string>;
+}
+
+/**
+ * Entries whose trimming facts this process keeps at most: beyond it, older entries are read back
+ * from LMDB when they are trimmed (what every entry cost before the tail existed).
+ */
+export const MAX_TAIL_ENTRIES = 65_536;
+
+/**
+ * The ends of history as the write transaction last left them: first and last sequence numbers,
+ * the last entry's time, and the trimming facts of the entries this process appended.
+ *
+ * Why: an append used to find both ends with two cursors and decode the last entry for its time,
+ * and trimming decoded each entry it deleted; those reads were about a third of an append's cost
+ * (profile in docs/benchmark.md). Appends happen only inside the store's write transactions, so
+ * the ends change only there; the store checks the tail once per transaction (`matches`) against
+ * the last key on disk, which catches a transaction that failed after the tail moved on, or
+ * another process writing the same directory, and rebuilds it then.
+ */
+export class HistoryTail {
+  first: number;
+  last: number;
+  lastT: number;
+  readonly #entries = new Map<number, TailEntry>();
+
+  constructor(first: number, last: number, lastT: number) {
+    this.first = first;
+    this.last = last;
+    this.lastT = lastT;
+  }
+
+  /** The tail is right about a history whose last sequence number on disk is `lastOnDisk`. */
+  matches(lastOnDisk: number | undefined): boolean {
+    return (lastOnDisk ?? 0) === this.last && (this.last === 0 || this.first <= this.last);
+  }
+
+  get empty(): boolean {
+    return this.last === 0 || this.first > this.last;
+  }
+
+  appended(seq: number, entry: TailEntry): void {
+    if (this.empty) this.first = seq;
+    this.last = seq;
+    this.lastT = entry.t;
+    if (this.#entries.size < MAX_TAIL_ENTRIES) this.#entries.set(seq, entry);
+  }
+
+  /** What this process knows of `seq`, or undefined (then read it from LMDB). */
+  entry(seq: number): TailEntry | undefined {
+    return this.#entries.get(seq);
+  }
+
+  /** `seq` (the first) was deleted. */
+  trimmed(seq: number): void {
+    this.#entries.delete(seq);
+    this.first = seq + 1;
+  }
+}
