@@ -17,6 +17,11 @@ import type { ImageProvider } from './providers/provider.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createPictureFrame, type PictureFrame } from './server.js';
 import { FRAME_TOPIC } from './topic.js';
+import {
+  startTransportsDemo,
+  type TransportsDemo,
+  type TransportsDemoOptions,
+} from './transports-demo/transports-demo.js';
 
 /** Pictures and viewer counts kept in history. */
 export const DEFAULT_HISTORY_SIZE = 1000;
@@ -43,6 +48,8 @@ export interface StartOptions {
   readonly push?: Partial<PushOptions>;
   /** The emojitracker demo at /emoji (src/emoji/): its feeder's options, or false for none. Default on. */
   readonly emoji?: Omit<EmojiDemoOptions, 'log'> | false;
+  /** The transports demo at /transports (src/transports-demo/): its ticker's options, or false for none. Default on. */
+  readonly transports?: Omit<TransportsDemoOptions, 'log'> | false;
 }
 
 export interface RunningFrame {
@@ -55,6 +62,8 @@ export interface RunningFrame {
   readonly durable: boolean;
   /** The emojitracker demo, unless turned off. */
   readonly emoji: EmojiDemo | undefined;
+  /** The transports demo, unless turned off. */
+  readonly transports: TransportsDemo | undefined;
   close(): Promise<void>;
 }
 
@@ -95,19 +104,23 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
       replaceByTopic: true,
       ...o.push,
     },
-    // /emoji first (its own paths only), everything else is the frame's.
+    // /emoji and /transports first (their own paths only), everything else is the frame's
+    // (the transports page's files too: public/transports/).
     fallback: (req, res) => {
-      if (emoji?.handle(req, res) !== true) frame.handle(req, res);
+      if (emoji?.handle(req, res) === true || transports?.handle(req, res) === true) return;
+      frame.handle(req, res);
     },
   });
   frame.attach(hub);
   const emoji = o.emoji === false ? undefined : startEmojiDemo(hub, { ...o.emoji, log });
+  const transports = o.transports === false ? undefined : startTransportsDemo(hub, { ...o.transports, log });
   let address: { port: number };
   try {
     address = await hub.listen(o.port, o.host ?? '127.0.0.1');
   } catch (err) {
     frame.close();
     emoji?.close();
+    transports?.close();
     await hub.close().catch(() => {});
     throw err;
   }
@@ -120,9 +133,11 @@ export async function startPictureFrame(o: StartOptions): Promise<RunningFrame> 
     url: `${o.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}/`,
     durable: engine !== undefined,
     emoji,
+    transports,
     async close() {
       frame.close();
       emoji?.close();
+      transports?.close();
       await hub.close();
     },
   };

@@ -1,13 +1,15 @@
 /**
  * Every answer of the Picture Frame's own routes that is not a success has a stable code,
  * documented in apps/picture-frame/README.md. The hub's codes (packages/hub/src/errors.ts)
- * cover /.well-known/mercure; these cover the app's routes (/search and static files).
+ * cover /.well-known/mercure; these cover the app's routes (/search, /transports/api/rate and
+ * static files).
  */
 export const FRAME_ERROR_CODES = {
   invalid_keyword: { status: 400, title: 'The search term is empty or not plain text' },
   keyword_too_long: { status: 400, title: 'The search term is longer than the limit' },
   invalid_body: { status: 400, title: 'The body is not a valid form or JSON object with a keyword' },
-  cross_origin: { status: 403, title: 'Searches are accepted from this site only' },
+  invalid_rate: { status: 400, title: 'The ticker rate is not one of the rates offered' },
+  cross_origin: { status: 403, title: 'Searches and rate changes are accepted from this site only' },
   not_found: { status: 404, title: 'No such resource' },
   no_results: { status: 404, title: 'No picture matches this search' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this resource' },

@@ -2,16 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { clientKey } from '@tidings/hub';
 import { clientMount } from './client-files.js';
-import { FrameError, toProblem } from './errors.js';
+import { FrameError } from './errors.js';
+import { readFormOrJson } from './form-or-json.js';
 import type { FrameHub, FrameLogger } from './frame-hub.js';
 import { jsonLogger } from './frame-hub.js';
 import { cspImageSources, isAllowedImageUrl } from './image-url.js';
+import { answerFrameError, sendJson } from './json-answer.js';
 import { DEFAULT_MAX_KEYWORD_LENGTH, parseKeyword } from './keyword.js';
 import { packageRoot } from './package-root.js';
 import type { Picture } from './picture.js';
 import { FOLDER_IMAGE_EXTENSIONS } from './providers/folder.js';
-import { type ImageProvider, isRecord, ProviderError } from './providers/provider.js';
+import { type ImageProvider, ProviderError } from './providers/provider.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { checkSameOrigin } from './same-origin.js';
 import { ASSET_CSP, pageCsp, setCommonHeaders } from './security-headers.js';
 import { StaticFiles } from './static-files.js';
 import { FRAME_TOPIC, PICTURE_EVENT } from './topic.js';
@@ -101,7 +104,8 @@ export function createPictureFrame(options: PictureFrameOptions): PictureFrame {
       );
     }
     if (hub === undefined) throw new FrameError('not_ready');
-    const keyword = parseKeyword(await readKeyword(req, maxBodyBytes), maxKeywordLength);
+    const field = await readFormOrJson(req, maxBodyBytes, '{"keyword": "..."}');
+    const keyword = parseKeyword(field('keyword'), maxKeywordLength);
 
     let candidates: Awaited<ReturnType<ImageProvider['search']>>;
     try {
@@ -159,20 +163,7 @@ export function createPictureFrame(options: PictureFrameOptions): PictureFrame {
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const fe = err instanceof FrameError ? err : undefined;
-      if (!fe) log.error({ err: errorText(err), url: req.url }, 'unexpected error');
-      const e = fe ?? new FrameError('internal', 'Something went wrong; try again.');
-      setCommonHeaders(res, "default-src 'none'; frame-ancestors 'none'");
-      for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-      // A body we did not read is drained, so the client sees our answer, not a reset.
-      req.resume();
-      sendJson(res, e.status, toProblem(e), 'application/problem+json');
-    });
+    route(req, res).catch((err: unknown) => answerFrameError(req, res, err, log));
   };
 
   return {
@@ -204,71 +195,6 @@ function pathOf(url: string | undefined): string {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': `${type}; charset=utf-8`,
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  res.end(text);
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * Searches come from this site's page (or a tool with no Origin, like curl). A cross-site form
- * or script would otherwise make visitors search on its behalf.
- */
-function checkSameOrigin(req: IncomingMessage): void {
-  const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') throw new FrameError('cross_origin');
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  // HTTP/2 names the target host in `:authority`, and sends no Host (RFC 9113 8.3.1).
-  const target = req.headers.host ?? (req.headers[':authority'] as string | undefined);
-  if (host === undefined || host !== target) throw new FrameError('cross_origin');
-}
-
-async function readKeyword(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded' && type !== 'application/json') {
-    throw new FrameError('unsupported_media_type');
-  }
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > maxBytes)
-    throw new FrameError('body_too_large', `The body is limited to ${maxBytes} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new FrameError('body_too_large', `The body is limited to ${maxBytes} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new FrameError('invalid_body', 'The body is not valid UTF-8.');
-  }
-  if (type === 'application/json') {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new FrameError('invalid_body', 'The body is not valid JSON.');
-    }
-    if (!isRecord(body)) throw new FrameError('invalid_body', 'Send {"keyword": "..."}.');
-    return body['keyword'];
-  }
-  const form = new URLSearchParams(text);
-  return form.get('keyword') ?? undefined;
 }
