@@ -114,14 +114,29 @@ describe('emoji tracker in Chromium', { timeout: 180_000 }, () => {
     const expected = await server();
     assert.deepEqual(expected, Array.from(app.emoji!.tracker.counts), 'the served totals are the tracker’s');
     assert.ok(sum(expected) > 0, 'the server counted something');
-    for (const page of [full, slow, late]) {
-      await page.waitForFunction(
-        (want) =>
-          JSON.stringify((window as unknown as { emojiState: PageState }).emojiState.counts) ===
-          JSON.stringify(want),
-        expected,
-        { timeout: T },
-      );
+    for (const [name, page] of [
+      ['full', full],
+      ['slow', slow],
+      ['late', late],
+    ] as const) {
+      await page
+        .waitForFunction(
+          (want) =>
+            JSON.stringify((window as unknown as { emojiState: PageState }).emojiState.counts) ===
+            JSON.stringify(want),
+          expected,
+          { timeout: T },
+        )
+        .catch(async (err: Error) => {
+          // Say how far the page got, so a failure on a busy machine can be read.
+          const st = await stateOf(page).catch(() => undefined);
+          const behind = st?.counts.reduce((n, c, i) => n + (c === expected[i] ? 0 : 1), 0);
+          const connection = await page.evaluate(() => document.body.dataset['connection']).catch(() => '?');
+          throw new Error(
+            `the ${name} page did not reach the server's totals within ${T} ms: ${behind} of ${expected.length} counts differ, sum ${st ? sum(st.counts) : '?'} of ${sum(expected)}, ${st?.updates} updates, connection ${connection}, error ${st?.error}`,
+            { cause: err },
+          );
+        });
       assert.equal((await stateOf(page)).error, null, 'no page error');
     }
   });
