@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { DEFAULT_HISTORY_SIZE } from '../defaults.js';
 import { HubError } from '../errors.js';
-import { toRecord, type Update } from '../model/update.js';
+import { toRecord, type Update, type UpdateRecord } from '../model/update.js';
 import { fromRecord } from '../stream/update-frame.js';
+import { GroupCommit } from './group-commit.js';
 import { idKey } from './id-key.js';
 import { DUPLICATE, LmdbAppender } from './lmdb-appender.js';
 import { openEpoch } from './lmdb-format.js';
@@ -66,9 +67,9 @@ const DEFAULT_TRIM_PER_APPEND = 64;
  * would not index.
  *
  * Durability: `append` resolves once the transaction holding the update is committed AND flushed
- * to disk (fdatasync). Appends are group-committed: everything issued in one event-loop turn, and
- * everything issued while the previous transaction was committing, shares one transaction; the
- * flush runs beside the next transactions (lmdb-js "overlapping sync": one fdatasync outside the
+ * to disk (fdatasync). Appends are group-committed (group-commit.ts): everything issued in one
+ * event-loop turn, and everything issued while the previous transaction was committed and
+ * flushed, shares one transaction and one flush (lmdb-js "overlapping sync": one fdatasync outside the
  * write lock instead of a synced commit with an O_DSYNC meta page inside it; measured in
  * docs/guarantees.md). A committed transaction is visible to LMDB readers before its flush, so
  * reads here stop before this store's first unflushed append (`#unflushed`): a subscriber is
@@ -88,6 +89,7 @@ export class LmdbStore implements HistoryStore {
   readonly #retention: Retention;
   readonly #now: () => number;
   readonly #appender: LmdbAppender;
+  readonly #group = new GroupCommit((records: readonly UpdateRecord[]) => this.#commit(records));
   readonly #epoch: string;
   /** Resolves once what was on disk at open is flushed: reads wait for it. */
   readonly #opened: Promise<void>;
@@ -145,31 +147,43 @@ export class LmdbStore implements HistoryStore {
   async append(update: Update): Promise<void> {
     if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
     if (this.#retention.maxCount === 0) return;
-    const record = toRecord(update);
-    let seq: Seq | undefined;
-    let result: Seq | typeof DUPLICATE;
+    const result = await this.#group.add(toRecord(update));
+    if (result === DUPLICATE) throw new HubError('duplicate_id');
+    if (result instanceof HubError) throw result;
+  }
+
+  /**
+   * One transaction for a batch of appends (group-commit.ts), resolved once it is flushed. Each
+   * append is hidden from reads from before the commit until the flush (`#unflushed`).
+   */
+  async #commit(records: readonly UpdateRecord[]): Promise<(Seq | typeof DUPLICATE | HubError)[]> {
+    const results: (Seq | typeof DUPLICATE | HubError)[] = [];
+    const root = this.#root;
     try {
-      const root = this.#root;
       const committed = root.transaction(() => {
-        const r = this.#appender.appendInTxn(record);
-        // Hidden from reads from before its commit until its flush.
-        if (r !== DUPLICATE) {
-          seq = r;
-          this.#unflushed.add(r);
+        for (const record of records) {
+          try {
+            const r = this.#appender.appendInTxn(record);
+            if (r !== DUPLICATE) this.#unflushed.add(r);
+            results.push(r);
+          } catch (err) {
+            results.push(
+              new HubError('store_unavailable', `History write failed: ${(err as Error).message}`),
+            );
+          }
         }
-        return r;
       });
-      // Taken now: `flushed` then covers this append's transaction (or a later one).
+      // Taken now: `flushed` then covers this transaction (or a later one).
       const flushed = new Promise<void>((ok, fail) => root.flushed.then(() => ok(), fail));
-      result = await committed;
+      await committed;
       await flushed;
+      return results;
     } catch (err) {
       this.#appender.forget();
       throw new HubError('store_unavailable', `History write failed: ${(err as Error).message}`);
     } finally {
-      if (seq !== undefined) this.#unflushed.delete(seq);
+      for (const r of results) if (typeof r === 'number') this.#unflushed.delete(r);
     }
-    if (result === DUPLICATE) throw new HubError('duplicate_id');
   }
 
   /** The bounds a reader may see: up to the last flushed update (see the class comment). */
@@ -249,6 +263,8 @@ export class LmdbStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Appends already queued are committed (or fail) before the environment goes.
+    await this.#group.idle();
     // The flush begun at open runs on another thread: closing under it would crash the process.
     await this.#opened;
     await this.#root.close();
