@@ -8,6 +8,7 @@ import { serveAsRequest } from './http/upgrade-fallback.js';
 import type { HubContext } from './hub-context.js';
 import type { Limits } from './limits.js';
 import { ConnectionWatch } from './ops/connection-watch.js';
+import { RawPublishConnection } from './routes/raw-publish.js';
 import { subscribeRaw } from './routes/raw-subscribe.js';
 import { StreamIntake, type StreamIntakeOptions } from './routes/stream-intake.js';
 import { Http2Transport } from './transports/http2/http2-transport.js';
@@ -173,11 +174,14 @@ export function createHubServers(o: HubServersOptions): {
   const intake = StreamIntake.install(server, {
     h2c: (socket) => http2.acceptCleartext(socket),
     headersTimeoutMs: limits.headersTimeoutMs,
+    requestTimeoutMs: limits.requestTimeoutMs,
     checkEveryMs: headerCheckInterval(limits),
     subscribe: (head, socket, takeSocket) =>
       subscribeRaw(ctx, head, socket, takeSocket, server.keepAliveTimeout),
     ownedByStream: (socket) => o.preconnected.delete(socket),
+    publish: (socket, options) => new RawPublishConnection(ctx, socket, options),
   });
+  if (intake !== undefined) closesRawPublishes(server, intake);
   wireServerEvents(server, {
     logger: ctx.logger,
     headroom: o.headroom,
@@ -188,6 +192,24 @@ export function createHubServers(o: HubServersOptions): {
     upgrade: o.upgrade,
   });
   return { server, http2, intake };
+}
+
+/**
+ * Raw publish connections are the server's connections too: its closeIdleConnections (shutdown)
+ * lets them answer what they read and close, its closeAllConnections (the deadline) destroys them,
+ * as node:http does with its own.
+ */
+function closesRawPublishes(server: Server, intake: StreamIntake): void {
+  const closeIdle = server.closeIdleConnections.bind(server);
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closeIdle();
+    intake.closePublishing();
+  };
+  server.closeAllConnections = () => {
+    closeAll();
+    intake.destroyPublishing();
+  };
 }
 
 /**

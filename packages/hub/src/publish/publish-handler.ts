@@ -9,17 +9,17 @@ import { ignoredTokenHeaders } from '../http/ignored-token.js';
 import { readBody } from '../http/read-body.js';
 import { redactUrl } from '../http/redact-url.js';
 import type { HubContext } from '../hub-context.js';
-import type { UpdateInit } from '../model/update.js';
+import type { Update, UpdateInit } from '../model/update.js';
 import { validateUpdate } from '../model/validate-update.js';
 import { clientKey } from '../ops/client-key.js';
 import { BATCH_MEDIA_TYPE, handleBatchPublish } from './publish-batch.js';
 
-const FORM = 'application/x-www-form-urlencoded';
+export const FORM = 'application/x-www-form-urlencoded';
 /**
  * The headers of every acknowledgement: one object for all of them (`writeHead` only reads it;
  * its values still go through `headerValue`, the one encoder for every head).
  */
-const ACK_HEADERS = Object.freeze({
+export const ACK_HEADERS = Object.freeze({
   'Content-Type': 'text/plain; charset=utf-8',
   'Cache-Control': 'no-store',
 });
@@ -39,7 +39,30 @@ export async function handlePublish(
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType === BATCH_MEDIA_TYPE) return handleBatchPublish(ctx, req, res, url);
   if (mediaType !== FORM) throw new HubError('unsupported_media_type', `got "${mediaType.slice(0, 64)}"`);
+  const { update, notice } = await publishForm(ctx, req, url, () => readBody(req, ctx.limits.maxBodyBytes));
+  // The shared object unless a development hub has a Tidings-Token-Ignored notice to add.
+  writeHead(res, 200, notice === undefined ? ACK_HEADERS : { ...ACK_HEADERS, ...notice });
+  res.end(update.id);
+}
 
+/** A stored form publish, and the development hub's Tidings-Token-Ignored notice, if any. */
+export interface FormPublished {
+  readonly update: Update;
+  readonly notice: Record<string, string> | undefined;
+}
+
+/**
+ * Everything a form publish does between its head and its answer, for node:http and the raw
+ * intake alike (routes/raw-publish.ts): authorization, rate limit, readiness, the form, the store.
+ * `req` is read for its headers, URL and peer address only; `body` is awaited after the checks
+ * that need no body, as node:http reads it.
+ */
+export async function publishForm(
+  ctx: HubContext,
+  req: IncomingMessage,
+  url: URL,
+  body: () => Buffer | Promise<Buffer>,
+): Promise<FormPublished> {
   const principal = ctx.publisherAuth ? await authorizePublisher(ctx, req, url) : undefined;
   const ignored = ctx.publisherAuth ? {} : ignoredTokenHeaders(ctx, req, url, 'publisher');
   const notice = Object.keys(ignored).length === 0 ? undefined : ignored;
@@ -48,7 +71,7 @@ export async function handlePublish(
   if (wait > 0) throw new HubError('publish_rate_limited', undefined, { 'Retry-After': String(wait) });
   if (!ctx.engine.isReady()) throw new HubError('store_unavailable', undefined, { 'Retry-After': '1' });
 
-  const init = formUpdate(ctx, await readBody(req, ctx.limits.maxBodyBytes), principal);
+  const init = formUpdate(ctx, await body(), principal);
   // A reused id is re-identified, not refused (engine/publish-unique.ts).
   const update = await publishUnique(ctx.engine, init);
   ctx.metrics.publishes++;
@@ -68,9 +91,7 @@ export async function handlePublish(
       'publish',
     );
   }
-  // The shared object unless a development hub has a Tidings-Token-Ignored notice to add.
-  writeHead(res, 200, notice === undefined ? ACK_HEADERS : { ...ACK_HEADERS, ...notice });
-  res.end(update.id);
+  return { update, notice };
 }
 
 /**

@@ -1,6 +1,9 @@
 import { maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { matchPreface } from '../transports/http2/preface.js';
+import { startsPublish } from './publish-head.js';
+import type { RawPublishConnection, RawPublishOptions } from './raw-publish.js';
+import { RequestDeadlines } from './request-deadlines.js';
 import { MAX_HEAD_BYTES, readSubscribeHead, type SubscribeHead } from './subscribe-head.js';
 
 type ConnectionListener = (this: Server, socket: Socket) => void;
@@ -11,6 +14,8 @@ const MAX_EARLY_BYTES = 64 * 1024;
 export interface StreamIntakeOptions {
   /** A complete request head must arrive within this many ms (node:http's headersTimeout). */
   readonly headersTimeoutMs: number;
+  /** A whole request (a raw publish's head and body) must arrive within this many ms (node:http's requestTimeout); 0 or absent: no limit. */
+  readonly requestTimeoutMs?: number;
   /** How often deadlines are checked (node:http's connectionsCheckingInterval). */
   readonly checkEveryMs: number;
   /**
@@ -33,6 +38,12 @@ export interface StreamIntakeOptions {
    * first bytes put back; undefined: such a connection goes to node:http, which answers 505.
    */
   readonly h2c?: ((socket: Socket) => void) | undefined;
+  /**
+   * Makes the raw publish connection (routes/raw-publish.ts) of a connection whose first bytes
+   * are a POST to the hub's path; the intake starts it and closes it with the server's
+   * closeIdleConnections. Undefined: node:http serves every publish.
+   */
+  readonly publish?: ((socket: Socket, options: RawPublishOptions) => RawPublishConnection) | undefined;
 }
 
 /**
@@ -59,17 +70,24 @@ export class StreamIntake {
   readonly #opts: StreamIntakeOptions;
   /** Heads longer than node:http's header limit (--max-http-header-size) are its to refuse. */
   readonly #maxHeadBytes: number;
-  /** Connections without a complete request yet, and when they came. */
-  readonly #pending = new Map<Socket, number>();
+  /** Connections without a complete request yet, and when their time is up. */
+  readonly #pending: RequestDeadlines;
   /** Connections whose first bytes this intake is still waiting for or judging. */
   readonly #judging = new Map<Socket, () => void>();
-  #sweeper: NodeJS.Timeout | undefined;
+  /** Raw publish connections (routes/raw-publish.ts), for shutdown. */
+  readonly #publishing = new Set<RawPublishConnection>();
 
   private constructor(server: Server, http: ConnectionListener, opts: StreamIntakeOptions) {
     this.#server = server;
     this.#http = http;
     this.#opts = opts;
     this.#maxHeadBytes = Math.min(MAX_HEAD_BYTES, maxHeaderSize);
+    this.#pending = new RequestDeadlines(
+      opts.headersTimeoutMs,
+      opts.requestTimeoutMs ?? 0,
+      opts.checkEveryMs,
+      (socket) => this.#timeout(socket),
+    );
   }
 
   /**
@@ -86,13 +104,22 @@ export class StreamIntake {
     return intake;
   }
 
+  /** Shutdown: every raw publish connection answers what it read, then closes. */
+  closePublishing(): void {
+    for (const connection of this.#publishing) connection.close();
+  }
+
+  destroyPublishing(): void {
+    for (const connection of this.#publishing) connection.destroy();
+  }
+
   /** node:http has a request from this connection: its head arrived in time. */
   requestSeen(socket: Socket): void {
-    this.#pending.delete(socket);
+    this.#pending.done(socket);
   }
 
   #accept(socket: Socket): void {
-    this.#track(socket);
+    this.#pending.start(socket);
     this.#judge(socket, false, undefined);
   }
 
@@ -114,7 +141,7 @@ export class StreamIntake {
         clearTimeout(idle);
         idle = undefined;
       }
-      if (kept && head === undefined && early.length === 0) this.#track(socket);
+      if (kept && head === undefined && early.length === 0) this.#pending.start(socket);
       if (head !== undefined) {
         // Bytes after the head while the stream is admitted: the next request, if it is refused.
         early.push(chunk);
@@ -133,11 +160,13 @@ export class StreamIntake {
         if (match === 'preface') return handOverH2c(chunk, h2c);
         preface = undefined;
       }
+      const publish = this.#opts.publish;
+      if (publish !== undefined && !kept && startsPublish(chunk)) return handOverPublish(chunk, publish);
       const subscribe = this.#opts.subscribe;
       head = subscribe === undefined ? undefined : readSubscribeHead(chunk, this.#maxHeadBytes);
       if (subscribe === undefined || head === undefined) return handOver(chunk);
       // The head came in time; what is left is the hub's own work.
-      this.#pending.delete(socket);
+      this.#pending.done(socket);
       early.push(chunk);
       subscribe(head, socket, takeSocket).then(
         (owned) => {
@@ -172,13 +201,31 @@ export class StreamIntake {
     };
     // HTTP/2 has its own framing, limits and deadlines from here on (transports/http2/).
     const handOverH2c = (bytes: Buffer, h2c: (socket: Socket) => void) => {
-      this.#pending.delete(socket);
+      this.#pending.done(socket);
       release();
       if (socket.destroyed) return;
       socket.pause();
       socket.unshift(bytes);
       this.#opts.ownedByStream(socket);
       h2c(socket);
+    };
+    // Form publishes: read and answered off the socket until a request is not one (raw-publish.ts).
+    const handOverPublish = (
+      bytes: Buffer,
+      publish: (socket: Socket, options: RawPublishOptions) => RawPublishConnection,
+    ) => {
+      release();
+      if (socket.destroyed) return;
+      this.#opts.ownedByStream(socket);
+      const connection = publish(socket, {
+        maxHeadBytes: this.#maxHeadBytes,
+        keepAliveTimeoutMs: this.#server.keepAliveTimeout,
+        handOver: (s, rest) => this.#toHttp(s, rest),
+        deadlines: this.#pending,
+        done: (c) => this.#publishing.delete(c),
+      });
+      this.#publishing.add(connection);
+      connection.start(bytes);
     };
     let claimed = false;
     const takeSocket = (): boolean => {
@@ -203,27 +250,14 @@ export class StreamIntake {
     }
   }
 
-  #track(socket: Socket): void {
-    if (this.#opts.headersTimeoutMs <= 0) return;
-    this.#pending.set(socket, Date.now());
-    if (this.#sweeper !== undefined) return;
-    this.#sweeper = setInterval(() => this.#sweep(), this.#opts.checkEveryMs);
-    this.#sweeper.unref();
-  }
-
-  #sweep(): void {
-    const expired = Date.now() - this.#opts.headersTimeoutMs;
-    for (const [socket, since] of this.#pending) {
-      if (socket.destroyed) this.#pending.delete(socket);
-      else if (since <= expired) {
-        this.#pending.delete(socket);
-        this.#timeout(socket);
-      }
-    }
-    if (this.#pending.size === 0) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = undefined;
-    }
+  /** A raw publish connection's next request is node:http's; its header deadline runs on. */
+  #toHttp(socket: Socket, bytes: Buffer): void {
+    if (socket.destroyed) return;
+    this.#pending.awaitHead(socket);
+    socket.pause();
+    socket.unshift(bytes);
+    this.#http.call(this.#server, socket);
+    socket.resume();
   }
 
   /** What node:http does when a head is late: a clientError, which the hub answers with a 408 problem. */
