@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { isHubError } from '../errors.js';
 import type { Update, UpdateInit } from '../model/update.js';
+import { updateIds } from '../model/update-id.js';
 import { createUpdate } from '../stream/update-frame.js';
 import type { Engine } from './engine.js';
 
@@ -20,7 +20,7 @@ export async function publishUnique(engine: Engine, init: UpdateInit): Promise<U
   } catch (err) {
     if (!isHubError(err) || err.code !== 'duplicate_id') throw err;
   }
-  const renamed = createUpdate({ ...init, id: `urn:uuid:${randomUUID()}` });
+  const renamed = createUpdate({ ...init, id: updateIds.next() });
   await engine.publish(renamed);
   return renamed;
 }

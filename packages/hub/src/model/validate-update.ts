@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { HUB_PATH } from '../defaults.js';
 import { HubError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { FORMAT, isValidTopicText } from '../selector/topic-text.js';
 import { checkEventId } from './event-id.js';
 import type { UpdateInit } from './update.js';
+import { updateIds } from './update-id.js';
 
 /** What a publisher sends, before validation (form fields, or Hub.publish). */
 export interface PublishRequest {
@@ -44,7 +44,7 @@ export function validateUpdate(req: PublishRequest, limits: PublishLimits, hubUr
     checkEventId(id, limits.maxIdLength);
   } else {
     // Mercure: "If omitted, the hub MUST generate a valid IRI".
-    id = `urn:uuid:${randomUUID()}`;
+    id = updateIds.next();
   }
 
   const type = req.type === '' ? undefined : req.type;
