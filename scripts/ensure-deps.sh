@@ -19,6 +19,7 @@ for pkg in "$@"; do
     curl) command -v curl >/dev/null || missing+=(curl) ;;
     openssl) command -v openssl >/dev/null || missing+=(openssl) ;;
     nginx) [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    valgrind) command -v valgrind >/dev/null || missing+=(valgrind) ;;
     *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
   esac
 done

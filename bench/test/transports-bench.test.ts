@@ -104,9 +104,13 @@ test('bench:transports runs end to end at N = 10 and its accounting adds up', {
       down <= hub.serverWritten && down >= hub.serverWritten - 5_000,
       `clients read ${down}, hub wrote ${hub.serverWritten}`,
     );
+    // A request written just before the window closes may not be read by the hub yet when its
+    // /proc sample is taken: at most one per poll and long-poll client (the hub starved for less
+    // than a poll interval). Seen under a one-core load: 1,280 bytes not yet read.
+    const inFlight = 2 * N * size;
     assert.ok(
-      up <= hub.serverRead && up >= hub.serverRead - 5_000,
-      `clients wrote ${up}, hub read ${hub.serverRead}`,
+      up <= hub.serverRead + inFlight && up >= hub.serverRead - 5_000,
+      `clients wrote ${up}, hub read ${hub.serverRead} (allowed in flight ${inFlight})`,
     );
     assert.ok(hub.serverCpuSeconds > 0, `hub CPU ${hub.serverCpuSeconds} s`);
     assert.equal(by('websocket').phases[0].vsSse.serverCpu, 1, 'one hub: the same CPU figure for all');

@@ -27,6 +27,27 @@ const stateOf = (page: Page) =>
   page.evaluate(() => (window as unknown as { emojiState: PageState }).emojiState);
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + (b ?? 0), 0);
 
+/** Waits for a page to show the server's totals; on a timeout, says how far it got. */
+async function waitTotals(name: string, page: Page, expected: number[]): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (want) =>
+        JSON.stringify((window as unknown as { emojiState: PageState }).emojiState.counts) ===
+        JSON.stringify(want),
+      expected,
+      { timeout: T },
+    );
+  } catch (err) {
+    const st = await stateOf(page);
+    const behind = st.counts.reduce((n, c, i) => n + (c === expected[i] ? 0 : 1), 0);
+    const connection = await page.evaluate(() => document.body.dataset['connection']);
+    throw new Error(
+      `the ${name} page did not reach the server's totals within ${T} ms: ${behind} of ${expected.length} counts differ, sum ${sum(st.counts)} of ${sum(expected)}, ${st.updates} updates, connection ${connection}, error ${st.error}`,
+      { cause: err },
+    );
+  }
+}
+
 async function open(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
@@ -119,24 +140,7 @@ describe('emoji tracker in Chromium', { timeout: 180_000 }, () => {
       ['slow', slow],
       ['late', late],
     ] as const) {
-      await page
-        .waitForFunction(
-          (want) =>
-            JSON.stringify((window as unknown as { emojiState: PageState }).emojiState.counts) ===
-            JSON.stringify(want),
-          expected,
-          { timeout: T },
-        )
-        .catch(async (err: Error) => {
-          // Say how far the page got, so a failure on a busy machine can be read.
-          const st = await stateOf(page).catch(() => undefined);
-          const behind = st?.counts.reduce((n, c, i) => n + (c === expected[i] ? 0 : 1), 0);
-          const connection = await page.evaluate(() => document.body.dataset['connection']).catch(() => '?');
-          throw new Error(
-            `the ${name} page did not reach the server's totals within ${T} ms: ${behind} of ${expected.length} counts differ, sum ${st ? sum(st.counts) : '?'} of ${sum(expected)}, ${st?.updates} updates, connection ${connection}, error ${st?.error}`,
-            { cause: err },
-          );
-        });
+      await waitTotals(name, page, expected);
       assert.equal((await stateOf(page)).error, null, 'no page error');
     }
   });
