@@ -44,7 +44,9 @@ async function until(check, ms, what) {
 function subscribe(port, counts, i) {
   return new Promise((resolve, reject) => {
     const s = connect({ port, host: HOST }, () => {
-      s.write(`GET /.well-known/mercure?match=${encodeURIComponent(TOPIC)} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+      s.write(
+        `GET /.well-known/mercure?match=${encodeURIComponent(TOPIC)} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`,
+      );
     });
     let opened = false;
     s.on('data', (chunk) => {
@@ -75,7 +77,9 @@ async function publishMany(port, count, body) {
         },
         (res) => {
           res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`publish ${res.statusCode}`))));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`publish ${res.statusCode}`)),
+          );
         },
       );
       req.on('error', reject);
