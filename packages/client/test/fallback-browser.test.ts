@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type NginxProxy, startNginxProxy } from '@tidings/test-support';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM } from '../../../apps/picture-frame/test/helpers/chromium.js';
-import { type NginxProxy, startNginxProxy } from '../../hub/test/support/nginx-proxy.js';
 import { type ClientHub, startClientHub, TOPIC } from './helpers/client-hub.js';
 
 const T = 40_000;

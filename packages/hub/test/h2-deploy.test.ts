@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHub } from '@tidings/hub';
+import { startNginxProxy } from '@tidings/test-support';
 import { CurlStream, curlOnce } from './support/curl-stream.js';
-import { startNginxProxy } from './support/nginx-proxy.js';
 import { metric } from './support/read-metrics.js';
 import { testCertificate } from './support/tls-cert.js';
 

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { NGINX, type NginxProxy, startNginxProxy } from '@tidings/test-support';
 import { EventSourceClient } from './support/event-source-client.js';
 import { type HubFixture, startHub } from './support/hub-fixture.js';
-import { NGINX, type NginxProxy, startNginxProxy } from './support/nginx-proxy.js';
 import { type RawResponse, rawExchange } from './support/raw-http.js';
 
 const TOPIC = 'https://example.com/http10';

@@ -1,3 +1,4 @@
+export { connectTo } from './connect-to.js';
 export {
   type EngineBackend,
   type EnginesUnderTest,
@@ -15,6 +16,7 @@ export {
   type FakeSubscriptionJson,
   type ReceivedPush,
 } from './fake-push-service.js';
+export { NGINX, type NginxProxy, type NginxProxyOptions, startNginxProxy } from './nginx-proxy.js';
 export { OutageStore } from './outage-store.js';
 export { type PushStoreFactory, pushRecord, runPushStoreContract } from './push-store-contract.js';
 export { freePort, type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.js';

@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectTo } from '@tidings/test-support';
 
 /** What came back on a raw socket: the parsed head (if any), the rest, and whether the server closed. */
 export interface RawResponse {
@@ -13,12 +13,7 @@ export interface RawResponse {
   readonly elapsedMs: number;
 }
 
-export function connectTo(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
+export { connectTo };
 
 /**
  * Sends `parts` on a fresh loopback socket, `gapMs` apart (byte-exact: nothing is added), and

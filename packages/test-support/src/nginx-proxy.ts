@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectTo } from './raw-http.js';
+import { connectTo } from './connect-to.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
