@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './lib/chart.mjs';
 import { printH2Report } from './lib/h2-report.mjs';
+import { printPublishReport } from './lib/publish-report.mjs';
 import { printReport } from './lib/report.mjs';
 import {
   children,
@@ -347,6 +348,7 @@ async function main() {
   renameSync(`${svg}.tmp`, svg);
   const ok = printReport(results);
   printH2Report(results);
+  printPublishReport(results);
   console.log(`\nwrote ${json}\nwrote ${svg}`);
   process.exitCode = ok ? 0 : 1;
 }
