@@ -31,6 +31,6 @@ test('ratios to nchan are per publish, and absent without nchan', () => {
   const lmdb = rows[1]!;
   assert.equal(lmdb.xNchan, 4.5);
   assert.equal(lmdb.rateXNchan, 0.25);
-  assert.ok(Math.abs((lmdb.otherShare ?? 0) - 0.3) < 1e-9);
+  assert.ok(Math.abs((lmdb.otherShare ?? 0) - 0.3) < 1e-9, `other share ${lmdb.otherShare}`);
   assert.deepEqual(publishRows({ runs: runs.slice(1) }), []);
 });

@@ -20,7 +20,7 @@ test('an id is a version 7 UUID (RFC 9562 5.7) carrying the time it was made', (
   }
   const before = Date.now();
   const id = ids.next();
-  assert.ok(timeOf(id) >= before && timeOf(id) <= Date.now());
+  assert.ok(timeOf(id) >= before && timeOf(id) <= Date.now(), `${id}: its time is the time it was made`);
 });
 
 test('ids sort by time and are unique (200,000 of them, across pool refills)', () => {
