@@ -21,6 +21,8 @@ interface PageState {
   arrivals: number[];
   detailUpdates: number;
   error: string | null;
+  opens: number;
+  streamErrors: number;
 }
 
 const stateOf = (page: Page) =>
@@ -51,8 +53,23 @@ async function waitTotals(name: string, page: Page, expected: number[]): Promise
 async function open(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
+  page.on('requestfailed', (r) => console.error('request failed:', r.url(), r.failure()?.errorText));
+  const started = Date.now();
   await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset['connection'] === 'live', undefined, { timeout: T });
+  try {
+    await page.waitForFunction(() => document.body.dataset['connection'] === 'live', undefined, {
+      timeout: T,
+      polling: 100,
+    });
+  } catch (err) {
+    // Say what the page went through (a page that never opened, or one dropped and reopened).
+    const st = await stateOf(page);
+    const connection = await page.evaluate(() => document.getElementById('connection')?.textContent);
+    throw new Error(
+      `${url} not live ${Date.now() - started} ms after loading: shown '${connection}', ${st.opens} opens, ${st.streamErrors} stream errors, ${st.updates} updates, error ${st.error}`,
+      { cause: err },
+    );
+  }
   return page;
 }
 

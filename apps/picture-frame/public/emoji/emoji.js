@@ -4,7 +4,15 @@
 // updates are skipped (maxRate) or missed between the snapshot and the subscription.
 const params = new URLSearchParams(location.search);
 const rate = params.get('rate');
-const state = { counts: [], updates: 0, arrivals: [], detailUpdates: 0, error: null };
+const state = {
+  counts: [],
+  updates: 0,
+  arrivals: [],
+  detailUpdates: 0,
+  error: null,
+  opens: 0,
+  streamErrors: 0,
+};
 // Read by the browser test; harmless otherwise.
 window.emojiState = state;
 
@@ -124,12 +132,14 @@ async function main() {
   document.getElementById('rate').textContent = rate ? `at most ${rate} updates/s` : 'every update (60/s)';
   const source = new EventSource(hubUrl(snapshot.scoresTopic, rate));
   source.onopen = async () => {
+    state.opens++;
     document.body.dataset.connection = 'live';
     document.getElementById('connection').textContent = 'live';
     // Whatever was published between the snapshot and the subscription: totals only grow.
     apply((await loadTotals()).counts);
   };
   source.onerror = () => {
+    state.streamErrors++;
     document.body.dataset.connection = 'reconnecting';
     document.getElementById('connection').textContent = 'reconnecting…';
   };
