@@ -20,7 +20,7 @@ export async function publishUnique(engine: Engine, init: UpdateInit): Promise<U
   } catch (err) {
     if (!isHubError(err) || err.code !== 'duplicate_id') throw err;
   }
-  const renamed = createUpdate({ ...init, id: updateIds.next() });
+  const renamed = createUpdate({ ...init, id: updateIds.next(), generatedId: true });
   await engine.publish(renamed);
   return renamed;
 }

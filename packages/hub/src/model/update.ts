@@ -7,6 +7,12 @@ export interface UpdateInit {
   readonly id: string;
   readonly type?: string | undefined;
   readonly retry?: number | undefined;
+  /**
+   * True when the hub generated `id` (model/update-id.ts: a UUIDv7 made now, 74 random bits), not
+   * the publisher: no update already in history can carry it, so a store may skip its
+   * duplicate-id lookup (store/lmdb-appender.ts). Never set it on an id that came from outside.
+   */
+  readonly generatedId?: boolean | undefined;
 }
 
 /**

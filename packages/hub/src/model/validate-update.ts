@@ -40,11 +40,13 @@ export function validateUpdate(req: PublishRequest, limits: PublishLimits, hubUr
   for (const topic of req.topics) checkTopic(topic, limits, hubUrl);
 
   let id = req.id;
+  let generatedId = false;
   if (id !== undefined && id !== '') {
     checkEventId(id, limits.maxIdLength);
   } else {
     // Mercure: "If omitted, the hub MUST generate a valid IRI".
     id = updateIds.next();
+    generatedId = true;
   }
 
   const type = req.type === '' ? undefined : req.type;
@@ -67,7 +69,15 @@ export function validateUpdate(req: PublishRequest, limits: PublishLimits, hubUr
     if (retry > limits.maxRetryMs) throw new HubError('invalid_retry', `retry above ${limits.maxRetryMs} ms`);
   }
 
-  return { topics: [...req.topics], data: req.data ?? '', private: req.private === true, id, type, retry };
+  return {
+    topics: [...req.topics],
+    data: req.data ?? '',
+    private: req.private === true,
+    id,
+    type,
+    retry,
+    generatedId,
+  };
 }
 
 function checkTopic(topic: string, limits: PublishLimits, hubUrl: string): void {

@@ -35,17 +35,25 @@ export class LmdbAppender {
     this.#tail = undefined;
   }
 
-  /** Appends `record`; its sequence number, or DUPLICATE when its id is in history. */
-  appendInTxn(record: UpdateRecord): Seq | typeof DUPLICATE {
+  /**
+   * Appends `record`; its sequence number, or DUPLICATE when its id is in history. `generatedId`:
+   * the hub made the id just now (Update.generatedId), so no entry can carry it and the
+   * duplicate lookup (a read of the id index, and of the entry it names) is skipped.
+   */
+  appendInTxn(record: UpdateRecord, generatedId = false): Seq | typeof DUPLICATE {
     const { updates, ids, topics } = this.#dbs;
     const now = this.#o.now();
     const tail = this.#currentTail();
     const key = idKey(record.id);
-    if (!tail.empty) {
-      const from = visibleFrom(updates, this.#o, tail, now);
+    if (!tail.empty && !generatedId) {
       const existing = ids.get(key);
-      if (existing !== undefined && existing >= from && existing <= tail.last) {
-        if (updates.get(existing)?.r.id === record.id) return DUPLICATE;
+      if (existing !== undefined) {
+        const from = visibleFrom(updates, this.#o, tail, now);
+        if (existing >= from && existing <= tail.last && updates.get(existing)?.r.id === record.id)
+          return DUPLICATE;
+        // The id is published again after leaving history: the index will name the new entry, so
+        // trimming the old one must not delete that mapping.
+        tail.idRemapped(existing);
       }
     }
     const seq = tail.last + 1;
@@ -54,7 +62,7 @@ export class LmdbAppender {
     updates.put(seq, { t, r: record });
     ids.put(key, seq);
     for (const k of keys) topics.put([k, seq], null);
-    tail.appended(seq, { t, idKey: key, topicKeys: keys });
+    tail.appended(seq, { t, idKey: key, topicKeys: keys, ownsId: true });
     this.#trim(tail, now);
     return seq;
   }
@@ -92,7 +100,8 @@ export class LmdbAppender {
       if (seq >= keepFrom && entry !== undefined && entry.t >= oldest) break;
       if (entry !== undefined) {
         // The id may have been published again later (after it left history): keep that mapping.
-        if (ids.get(entry.idKey) === seq) ids.remove(entry.idKey);
+        // An entry this process appended knows (`ownsId`) without reading the index.
+        if (entry.ownsId || ids.get(entry.idKey) === seq) ids.remove(entry.idKey);
         for (const k of entry.topicKeys) topics.remove([k, seq]);
       }
       updates.remove(seq);
@@ -104,6 +113,6 @@ export class LmdbAppender {
   #readTailEntry(seq: Seq): TailEntry | undefined {
     const entry = this.#dbs.updates.get(seq);
     if (entry === undefined) return undefined;
-    return { t: entry.t, idKey: idKey(entry.r.id), topicKeys: topicKeys(entry.r.topics) };
+    return { t: entry.t, idKey: idKey(entry.r.id), topicKeys: topicKeys(entry.r.topics), ownsId: false };
   }
 }

@@ -49,6 +49,12 @@ export interface LmdbStoreOptions {
 
 const DEFAULT_TRIM_PER_APPEND = 64;
 
+/** One queued append: the record, and whether the hub generated its id (Update.generatedId). */
+interface Append {
+  readonly record: UpdateRecord;
+  readonly generatedId: boolean;
+}
+
 /**
  * Durable history in LMDB (through lmdb-js, whose prebuilt binaries need no compile).
  *
@@ -89,7 +95,7 @@ export class LmdbStore implements HistoryStore {
   readonly #retention: Retention;
   readonly #now: () => number;
   readonly #appender: LmdbAppender;
-  readonly #group = new GroupCommit((records: readonly UpdateRecord[]) => this.#commit(records));
+  readonly #group = new GroupCommit((appends: readonly Append[]) => this.#commit(appends));
   readonly #epoch: string;
   /** Resolves once what was on disk at open is flushed: reads wait for it. */
   readonly #opened: Promise<void>;
@@ -147,7 +153,10 @@ export class LmdbStore implements HistoryStore {
   async append(update: Update): Promise<void> {
     if (this.#closed) throw new HubError('store_unavailable', 'The history store is closed');
     if (this.#retention.maxCount === 0) return;
-    const result = await this.#group.add(toRecord(update));
+    const result = await this.#group.add({
+      record: toRecord(update),
+      generatedId: update.generatedId === true,
+    });
     if (result === DUPLICATE) throw new HubError('duplicate_id');
     if (result instanceof HubError) throw result;
   }
@@ -156,14 +165,14 @@ export class LmdbStore implements HistoryStore {
    * One transaction for a batch of appends (group-commit.ts), resolved once it is flushed. Each
    * append is hidden from reads from before the commit until the flush (`#unflushed`).
    */
-  async #commit(records: readonly UpdateRecord[]): Promise<(Seq | typeof DUPLICATE | HubError)[]> {
+  async #commit(appends: readonly Append[]): Promise<(Seq | typeof DUPLICATE | HubError)[]> {
     const results: (Seq | typeof DUPLICATE | HubError)[] = [];
     const root = this.#root;
     try {
       const committed = root.transaction(() => {
-        for (const record of records) {
+        for (const { record, generatedId } of appends) {
           try {
-            const r = this.#appender.appendInTxn(record);
+            const r = this.#appender.appendInTxn(record, generatedId);
             if (r !== DUPLICATE) this.#unflushed.add(r);
             results.push(r);
           } catch (err) {

@@ -6,6 +6,12 @@ export interface TailEntry {
   readonly idKey: string;
   /** Its keys in the topic index (topic-key.ts). */
   readonly topicKeys: ReadonlySet<string>;
+  /**
+   * The id index maps `idKey` to this entry for sure: true when this process appended it and no
+   * later append reused the id (`idRemapped`); false for entries read back from disk, whose
+   * mapping trimming checks first.
+   */
+  ownsId: boolean;
 }
 
 /**
@@ -56,6 +62,12 @@ export class HistoryTail {
   /** What this process knows of `seq`, or undefined (then read it from LMDB). */
   entry(seq: number): TailEntry | undefined {
     return this.#entries.get(seq);
+  }
+
+  /** A later append took over the id index's mapping of `seq`'s id. */
+  idRemapped(seq: number): void {
+    const entry = this.#entries.get(seq);
+    if (entry !== undefined) entry.ownsId = false;
   }
 
   /** `seq` (the first) was deleted. */

@@ -12,6 +12,7 @@ export function createUpdate(init: UpdateInit): Update {
     id: init.id,
     type: init.type,
     retry: init.retry,
+    generatedId: init.generatedId,
     frame: chunk.subarray(payloadAt, chunk.length - 2),
     chunk,
   };
