@@ -49,6 +49,8 @@ test('bench:transports runs end to end at N = 10 and its accounting adds up', {
     const by = (name: string): any => r.transports.find((t: { transport: string }) => t.transport === name);
     let down = 0;
     let up = 0;
+    /** Bytes of one update to every client of every transport. */
+    let fanOut = 0;
     for (const name of TRANSPORTS) {
       const t = by(name);
       assert.equal(t.lost, 0, `${name} lost updates`);
@@ -69,6 +71,7 @@ test('bench:transports runs end to end at N = 10 and its accounting adds up', {
       );
       down += p.bytesDown;
       up += p.bytesUp;
+      fanOut += p.perDelivery.bytesDown * N;
     }
     for (const name of ['sse', 'websocket', 'sse-h2']) {
       const p = by(name).phases[0];
@@ -100,9 +103,12 @@ test('bench:transports runs end to end at N = 10 and its accounting adds up', {
 
     // What the clients counted at their sockets is what the hub read and wrote, but for the publisher's requests.
     const hub = by('sse').phases[0];
+    // What the hub wrote for the last updates of the window may still be on its way when the window
+    // closes (the clients' process starved under load): up to two updates to every client (seen:
+    // 15,000 bytes, one update to 60 clients), besides the publisher's answers (under 5,000).
     assert.ok(
-      down <= hub.serverWritten && down >= hub.serverWritten - 5_000,
-      `clients read ${down}, hub wrote ${hub.serverWritten}`,
+      down <= hub.serverWritten && down >= hub.serverWritten - 5_000 - 2 * fanOut,
+      `clients read ${down}, hub wrote ${hub.serverWritten} (allowed in flight ${2 * fanOut})`,
     );
     // A request written just before the window closes may not be read by the hub yet when its
     // /proc sample is taken: at most one per poll and long-poll client (the hub starved for less
