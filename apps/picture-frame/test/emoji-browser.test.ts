@@ -51,7 +51,10 @@ async function waitTotals(name: string, page: Page, expected: number[]): Promise
 }
 
 async function open(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage();
+  // A context of its own per page, as separate visitors: pages of one context share Chromium's six
+  // connections per host, and each page here holds one or two streams open (a third page once
+  // stayed 'connecting…' for 40 s with no open and no error, as a request waiting for a socket does).
+  const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   page.on('requestfailed', (r) => console.error('request failed:', r.url(), r.failure()?.errorText));
   const started = Date.now();
