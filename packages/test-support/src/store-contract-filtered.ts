@@ -4,6 +4,7 @@ import type { HistoryFilter, HistoryStore, Update } from '@tidings/hub';
 import {
   appendAll,
   ids,
+  reopenable,
   type StoreCapabilities,
   type StoreFactory,
   TOPIC,
@@ -258,10 +259,7 @@ export function filteredReadCases(
     }
 
     it('survives a restart (for stores that do)', async (t) => {
-      const probe = await factory({ maxCount: 1 });
-      const reopenable = probe.reopen !== undefined;
-      await probe.cleanup();
-      if (!reopenable) {
+      if (!(await reopenable(factory))) {
         t.skip('this store does not survive a restart (by design)');
         return;
       }

@@ -96,3 +96,11 @@ export type WithStore = (
   options: StoreContractOptions,
   fn: (s: StoreUnderTest & { current: () => HistoryStore; restart: () => Promise<void> }) => Promise<void>,
 ) => Promise<void>;
+
+/** Whether the store under test can reopen its history (a probe store, made and cleaned up). */
+export async function reopenable(factory: StoreFactory): Promise<boolean> {
+  const probe = await factory({ maxCount: 1 });
+  const can = probe.reopen !== undefined;
+  await probe.cleanup();
+  return can;
+}

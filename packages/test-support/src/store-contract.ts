@@ -8,6 +8,7 @@ import {
   ids,
   isDuplicate,
   readAll,
+  reopenable,
   type StoreCapabilities,
   type StoreContractOptions,
   type StoreFactory,
@@ -264,10 +265,7 @@ export function runStoreContract(name: string, factory: StoreFactory, caps: Stor
     });
 
     it('restarts: history, order, duplicate detection and the sequence survive', async (t) => {
-      const probe = await factory({ maxCount: 1 });
-      const reopenable = probe.reopen !== undefined;
-      await probe.cleanup();
-      if (!reopenable) {
+      if (!(await reopenable(factory))) {
         t.skip('this store does not survive a restart (by design)');
         return;
       }
