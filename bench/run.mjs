@@ -161,6 +161,8 @@ async function runLoadgen(target, server, n, idleOnly, dir) {
     subscribePath: target.subscribePath(TOPIC),
     publish: target.publish(TOPIC),
     h2StreamsPerConnection: target.h2StreamsPerConnection,
+    // Only Tidings subscribers ask for the rate (bench/targets/tidings.mjs).
+    maxRate: target.name.startsWith('tidings') ? opts.maxRate : undefined,
     serverCpu: PIN ? SERVER_CPU : null,
     loadgenCpu: PIN ? LOADGEN_CPU : null,
     n,

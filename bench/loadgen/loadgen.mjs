@@ -83,6 +83,7 @@ const subs = new (cfg.h2StreamsPerConnection ? H2Subscribers : Subscribers)({
   epochMs,
   localAddress: cfg.localAddress,
   perConnection: cfg.h2StreamsPerConnection,
+  watchRate: cfg.maxRate !== undefined,
 });
 
 async function warmUp() {
@@ -179,6 +180,10 @@ async function runPhase(phase) {
     firstPublishError: r.stats.firstError,
     publishAnswered: r.answered,
     drainTimedOut: timedOut,
+    // With a maximum rate (cfg.maxRate): the most events one subscriber received in one second, and
+    // the shortest gap between two (null without; Subscribers.noteRate).
+    maxEventsPerSubscriberSecond: subs.watchRate ? subs.maxPerSecond : null,
+    minEventGapUs: subs.watchRate && Number.isFinite(subs.minGapUs) ? Math.round(subs.minGapUs) : null,
     latencyUs: { p50: us(subs.hist.quantile(0.5)), p99: us(subs.hist.quantile(0.99)), max: subs.hist.maxUs },
     wallSeconds: wall,
     serverCpuSeconds: serverCpu,
@@ -242,6 +247,9 @@ try {
         `${phase.kind}: ${Math.round(r.deliveriesPerSec)} deliveries/s, server ${r.serverCpuSecondsPerMillion?.toFixed(2)} ` +
           `CPU-s/M (${(r.serverCpuUtil * 100).toFixed(0)} % of a core), loadgen ${(r.loadgenCpuUtil * 100).toFixed(0)} %, ` +
           `p50/p99/max ${lat.p50}/${lat.p99}/${lat.max} µs, lost ${r.lost}, out of order ${r.outOfOrder}` +
+          (r.maxEventsPerSubscriberSecond === null
+            ? ''
+            : `, busiest subscriber second ${r.maxEventsPerSubscriberSecond} events, shortest gap ${r.minEventGapUs} µs`) +
           (r.publishErrors > 0 ? `, ${r.publishErrors} publish errors: ${r.firstPublishError}` : ''),
       );
       await sleep(300);

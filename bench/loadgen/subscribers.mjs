@@ -13,6 +13,9 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 const SHARED = Buffer.allocUnsafe(256 * 1024);
 const TS_AT = 1 + SEQ_DIGITS + 1; // '~' digits '.' digits
 const TOKEN = TS_AT + TS_DIGITS;
+// Receipt times kept per subscriber when the busiest second is watched (`watchRate`): enough to
+// count any second up to this many events (a maximum rate of 10/s allows 11).
+const RING = 64;
 
 class Sub {
   constructor(id) {
@@ -23,11 +26,17 @@ class Sub {
     this.carry = null; // an incomplete '~digits' token at the end of the previous read
     this.warm = false;
     this.expect = 0;
+    this.times = null; // receipt times (µs), a ring of RING, when the busiest second is watched
+    this.timeAt = 0;
   }
 }
 
 export class Subscribers {
-  constructor({ host, port, path, n, epochMs, localAddress }) {
+  constructor({ host, port, path, n, epochMs, localAddress, watchRate = false }) {
+    // A maximum rate (bench --max-rate): each subscriber's busiest second is counted, by receipt
+    // time (a client that stalls and reads two events together counts them in one second: this
+    // can only overstate what the hub sent).
+    this.watchRate = watchRate;
     this.host = host;
     this.port = port;
     this.localAddress = localAddress;
@@ -55,6 +64,8 @@ export class Subscribers {
     this.outOfOrder = 0;
     this.hist = new Histogram();
     this.lastDeliveryMs = 0; // since the epoch
+    this.maxPerSecond = 0; // most events one subscriber received within one second (watchRate)
+    this.minGapUs = Number.POSITIVE_INFINITY; // shortest time between two events to one subscriber
     this.target = Number.POSITIVE_INFINITY;
     this.onTarget = null;
   }
@@ -200,6 +211,7 @@ export class Subscribers {
         }
         this.delivered++;
         this.hist.record(nowUs - ts);
+        if (this.watchRate) this.noteRate(sub, nowUs);
       }
       i = b.indexOf(MARK, i + TOKEN);
     }
@@ -207,6 +219,22 @@ export class Subscribers {
       this.lastDeliveryMs = nowUs / 1000;
       if (this.delivered >= this.target) this.onTarget?.();
     }
+  }
+
+  /** Counts the events `sub` received in the second up to `nowUs` (the ring holds the latest RING). */
+  noteRate(sub, nowUs) {
+    if (sub.times === null) sub.times = new Float64Array(RING).fill(Number.NEGATIVE_INFINITY);
+    const times = sub.times;
+    const prev = times[(sub.timeAt + RING - 1) % RING];
+    if (nowUs - prev < this.minGapUs) this.minGapUs = nowUs - prev;
+    times[sub.timeAt] = nowUs;
+    sub.timeAt = (sub.timeAt + 1) % RING;
+    let count = 0;
+    for (let k = 1; k <= RING; k++) {
+      if (nowUs - times[(sub.timeAt + RING - k) % RING] >= 1e6) break;
+      count++;
+    }
+    if (count > this.maxPerSecond) this.maxPerSecond = count;
   }
 
   /** Consumes the HTTP response head; returns where the body starts in buf, or -1. */
