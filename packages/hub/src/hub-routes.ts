@@ -180,6 +180,7 @@ function operationsRoute(table: RouteTable, res: ServerResponse, path: string): 
         replays: ctx.replays,
         sinks: ctx.broker.subscribers(),
         h2Sessions: table.h2Sessions(),
+        sharedConflations: ctx.subscriptionHost.rates.sharedCount,
       });
       writeHead(res, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(table.push === undefined ? body : body + table.push.renderMetrics());

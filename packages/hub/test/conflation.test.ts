@@ -1,18 +1,25 @@
 /**
- * One subscriber's conflation (broker/conflation.ts), ticked by hand: what it writes, in which
- * order, and its bound. A random sequence of offers and ticks is checked against a reference
- * written here as plainly as possible (an array scanned and spliced), not against the class's
- * own structure.
+ * Conflation (broker/conflation.ts), ticked by hand: what it writes, in which order, and its
+ * bound, for one member and for members sharing it. Random sequences of offers, ticks, blocked
+ * sinks, joins and leaves are checked against a reference written here as plainly as possible
+ * (one array per member, scanned and spliced), not against the class's own structure.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Conflation, RateGroup } from '../src/broker/conflation.js';
+import { Conflation, type ConflationMember } from '../src/broker/conflation.js';
+import { RateGroup } from '../src/broker/rate-groups.js';
 import type { Update } from '../src/model/update.js';
 import type { CloseReason, Sink } from '../src/stream/sink.js';
 
+interface Recording {
+  sink: Sink & { blocked: boolean };
+  written: string[];
+  closedWith: () => CloseReason | undefined;
+}
+
 /** A sink that records the ids written (the chunk here is the id) and its close reason. */
-function recordingSink(): { sink: Sink; written: string[]; closedWith: () => CloseReason | undefined } {
+function recordingSink(): Recording {
   const written: string[] = [];
   let reason: CloseReason | undefined;
   const sink = {
@@ -28,17 +35,21 @@ function recordingSink(): { sink: Sink; written: string[]; closedWith: () => Clo
       sink.closed = true;
     },
   };
-  return { sink: sink as unknown as Sink, written, closedWith: () => reason };
+  return { sink: sink as unknown as Sink & { blocked: boolean }, written, closedWith: () => reason };
+}
+
+function member(rec: Recording): ConflationMember {
+  return { sink: rec.sink, conflationCursor: 0 };
 }
 
 function update(id: string, topic: string): Update {
   return { id, topics: [topic], chunk: Buffer.from(id) } as unknown as Update;
 }
 
-/** A group whose timer never fires here: the test ticks the conflation itself. */
-function conflation(sink: Sink, maxEvents = 100): Conflation {
-  const group = new RateGroup(60_000);
-  const c = new Conflation(group, sink, maxEvents);
+/** A conflation whose group's timer never fires here (the test ticks it), with one member. */
+function solo(rec: Recording, maxEvents = 100): Conflation {
+  const c = new Conflation(new RateGroup(60_000), maxEvents);
+  c.join(member(rec));
   return c;
 }
 
@@ -48,11 +59,12 @@ function drain(c: Conflation): void {
 
 describe('Conflation', () => {
   it('writes the oldest waiting update per tick; a replaced one moves behind the others', () => {
-    const { sink, written } = recordingSink();
-    const c = conflation(sink);
-    c.offer(update('1', 'a'));
-    c.offer(update('2', 'b'));
-    c.offer(update('3', 'a'));
+    const rec = recordingSink();
+    const { written } = rec;
+    const c = solo(rec);
+    c.deliver(update('1', 'a'));
+    c.deliver(update('2', 'b'));
+    c.deliver(update('3', 'a'));
     assert.equal(c.waiting, 2, 'one waiting update per topic');
     assert.equal(c.tick(), true, 'one still waits after the first tick');
     assert.deepEqual(written, ['2'], 'b first: a was replaced after it');
@@ -61,69 +73,125 @@ describe('Conflation', () => {
   });
 
   it('keeps only the latest of a topic offered again and again', () => {
-    const { sink, written } = recordingSink();
-    const c = conflation(sink);
-    for (let i = 0; i < 50; i++) c.offer(update(String(i), 'only'));
+    const rec = recordingSink();
+    const { written } = rec;
+    const c = solo(rec);
+    for (let i = 0; i < 50; i++) c.deliver(update(String(i), 'only'));
     drain(c);
     assert.deepEqual(written, ['49'], 'one write, the latest');
   });
 
   it('skips a blocked sink and writes the latest once it drains', () => {
-    const { sink, written } = recordingSink();
-    const c = conflation(sink);
-    c.offer(update('1', 'a'));
-    (sink as { blocked: boolean }).blocked = true;
+    const rec = recordingSink();
+    const c = solo(rec);
+    c.deliver(update('1', 'a'));
+    rec.sink.blocked = true;
     assert.equal(c.tick(), true, 'still waiting while blocked');
-    c.offer(update('2', 'a'));
-    assert.deepEqual(written, [], 'nothing written while blocked');
-    (sink as { blocked: boolean }).blocked = false;
+    c.deliver(update('2', 'a'));
+    assert.deepEqual(rec.written, [], 'nothing written while blocked');
+    rec.sink.blocked = false;
     drain(c);
-    assert.deepEqual(written, ['2'], 'the latest, once');
+    assert.deepEqual(rec.written, ['2'], 'the latest, once');
   });
 
   it('closes the sink as a slow consumer past maxEvents waiting topics, not on a replacement', () => {
-    const { sink, closedWith } = recordingSink();
-    const c = conflation(sink, 2);
-    assert.equal(c.offer(update('1', 'a')), true, 'first topic kept');
-    assert.equal(c.offer(update('2', 'b')), true, 'second topic kept');
-    assert.equal(c.offer(update('3', 'a')), true, 'a replacement needs no room');
-    assert.equal(closedWith(), undefined, 'still open at the bound');
-    assert.equal(c.offer(update('4', 'c')), false, 'a third topic is refused');
-    assert.equal(closedWith(), 'slow_consumer', 'as a slow consumer');
-    assert.equal(c.offer(update('5', 'a')), false, 'a closed sink takes nothing');
+    const rec = recordingSink();
+    const c = solo(rec, 2);
+    assert.equal(c.deliver(update('1', 'a')), 1, 'first topic kept');
+    assert.equal(c.deliver(update('2', 'b')), 1, 'second topic kept');
+    assert.equal(c.deliver(update('3', 'a')), 1, 'a replacement needs no room');
+    assert.equal(rec.closedWith(), undefined, 'still open at the bound');
+    assert.equal(c.deliver(update('4', 'c')), 0, 'a third topic is refused');
+    assert.equal(rec.closedWith(), 'slow_consumer', 'as a slow consumer');
     assert.equal(c.tick(), false, 'and its tick writes nothing');
   });
 
-  it('matches a plain reference at every interleaving of offers and ticks', () => {
+  it('shared: closes only the members furthest behind at the bound, and keeps the others going', () => {
+    const ahead = recordingSink();
+    const behind = recordingSink();
+    const c = new Conflation(new RateGroup(60_000), 2);
+    c.join(member(ahead));
+    c.join(member(behind));
+    c.deliver(update('1', 'a'));
+    c.deliver(update('2', 'b'));
+    behind.sink.blocked = true;
+    c.tick();
+    assert.deepEqual(ahead.written, ['1'], 'the reading member got a');
+    assert.notEqual(c.deliver(update('3', 'c')), 0, 'c fits once the blocked member is closed');
+    assert.equal(behind.closedWith(), 'slow_consumer', 'the blocked member had 2 waiting');
+    assert.equal(ahead.closedWith(), undefined, 'the reading member had 1 waiting');
+    drain(c);
+    assert.deepEqual(ahead.written, ['1', '2', '3'], 'and gets the rest');
+  });
+
+  it('tells the first join and the last leave, and forgets its entries then', () => {
+    let emptied = 0;
+    const c = new Conflation(new RateGroup(60_000), 10, undefined, () => emptied++);
+    const one = member(recordingSink());
+    const two = member(recordingSink());
+    assert.equal(c.join(one), true, 'first member');
+    assert.equal(c.join(two), false, 'second member');
+    c.deliver(update('1', 'a'));
+    assert.equal(c.leave(one), false, 'one left, one stays');
+    assert.equal(c.leave(two), true, 'the last one left');
+    assert.equal(emptied, 1, 'told once');
+    assert.equal(c.waiting, 0, 'nothing kept for nobody');
+    assert.equal(c.deliver(update('2', 'a')), 0, 'no member takes it');
+  });
+
+  it('gives each member of a shared one what a conflation of its own would, at every interleaving', () => {
+    const MEMBERS = 3;
     const step = fc.oneof(
-      fc.record({ offer: fc.constantFrom('a', 'b', 'c', 'd') }),
-      fc.record({ tick: fc.constant(true) }),
+      { weight: 5, arbitrary: fc.record({ offer: fc.constantFrom('a', 'b', 'c', 'd') }) },
+      { weight: 3, arbitrary: fc.record({ tick: fc.constant(true) }) },
+      { weight: 1, arbitrary: fc.record({ block: fc.nat(MEMBERS - 1) }) },
+      { weight: 1, arbitrary: fc.record({ unblock: fc.nat(MEMBERS - 1) }) },
+      { weight: 1, arbitrary: fc.record({ join: fc.nat(MEMBERS - 1) }) },
+      { weight: 1, arbitrary: fc.record({ leave: fc.nat(MEMBERS - 1) }) },
     );
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
-        const { sink, written } = recordingSink();
-        const c = conflation(sink);
-        // The reference: waiting updates as [topic, id] in the order their latest arrived.
-        const waiting: [string, string][] = [];
-        const expected: string[] = [];
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const c = new Conflation(new RateGroup(60_000), 1000);
+        const recs = Array.from({ length: MEMBERS }, recordingSink);
+        const members = recs.map(member);
+        // The reference, per member: null when not a member, else its waiting [topic, id] in
+        // the order their latest arrived; and what it must have been written.
+        const waiting: ([string, string][] | null)[] = recs.map(() => null);
+        const expected: string[][] = recs.map(() => []);
         let n = 0;
         for (const s of steps) {
           if ('offer' in s) {
             const id = String(++n).padStart(3, '0');
-            const at = waiting.findIndex(([t]) => t === s.offer);
-            if (at >= 0) waiting.splice(at, 1);
-            waiting.push([s.offer, id]);
-            c.offer(update(id, s.offer));
-          } else {
-            const first = waiting.shift();
-            if (first !== undefined) expected.push(first[1]);
+            for (const w of waiting) {
+              if (w === null) continue;
+              const at = w.findIndex(([t]) => t === s.offer);
+              if (at >= 0) w.splice(at, 1);
+              w.push([s.offer, id]);
+            }
+            c.deliver(update(id, s.offer));
+          } else if ('tick' in s) {
+            waiting.forEach((w, i) => {
+              if (w === null || recs[i]!.sink.blocked) return;
+              const first = w.shift();
+              if (first !== undefined) expected[i]!.push(first[1]);
+            });
             c.tick();
+          } else if ('block' in s) recs[s.block]!.sink.blocked = true;
+          else if ('unblock' in s) recs[s.unblock]!.sink.blocked = false;
+          else if ('join' in s) {
+            if (waiting[s.join] !== null) continue;
+            waiting[s.join] = [];
+            c.join(members[s.join]!);
+          } else {
+            if (waiting[s.leave] === null) continue;
+            waiting[s.leave] = null;
+            c.leave(members[s.leave]!);
           }
-          assert.equal(c.waiting, waiting.length, 'as many waiting as the reference');
         }
-        assert.deepEqual(written, expected, `writes after ${JSON.stringify(steps)}`);
-        const sorted = [...written].sort();
-        assert.deepEqual(written, sorted, 'written in history order');
+        recs.forEach((rec, i) => {
+          assert.deepEqual(rec.written, expected[i], `member ${i} after ${JSON.stringify(steps)}`);
+          assert.deepEqual(rec.written, [...rec.written].sort(), `member ${i} in history order`);
+        });
       }),
       { numRuns: 1000 },
     );

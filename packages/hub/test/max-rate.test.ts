@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { answerOf, assertProblem } from './support/expect-problem.js';
 import { formBody, type HubFixture, startHub } from './support/hub-fixture.js';
+import { metric, waitForMetric } from './support/read-metrics.js';
 import { publisherToken, SIGNED_HUB, subscriberToken } from './support/sign-token.js';
 import { SseReader } from './support/sse-reader.js';
 
@@ -106,6 +107,41 @@ describe('maxRate', () => {
     assert.ok(got.length <= 4, `the replay is conflated to the latest per topic: ${got.join(' ')}`);
   });
 
+  it('streams of one rate and selectors share one conflation; a later one gets nothing older than its start', async () => {
+    const base = new URL(fx.url).origin;
+    const before = await metric(base, 'tidings_shared_conflations');
+    const q = `match=${encodeURIComponent(A)}&match=${encodeURIComponent(B)}&maxRate=20`;
+    const early = [await SseReader.open(`${fx.url}?${q}`), await SseReader.open(`${fx.url}?${q}`)];
+    // Another rate is another conflation.
+    const other = await SseReader.open(`${fx.url}?${q.replace('maxRate=20', 'maxRate=19')}`);
+    assert.equal(await metric(base, 'tidings_shared_conflations'), before + 2, 'two rates, two conflations');
+    await publishRounds('r4', 0, 100);
+    const late = await SseReader.open(`${fx.url}?${q}`);
+    assert.equal(
+      await metric(base, 'tidings_shared_conflations'),
+      before + 2,
+      'the late one joins the first',
+    );
+    await publishRounds('r4', 100, 100);
+    for (const r of [...early, other, late]) {
+      await waitForData(r, 'a199');
+      await waitForData(r, 'b199');
+    }
+    for (const [i, r] of early.entries())
+      assertNewerOnly(
+        r.events.map((e) => e.data),
+        `early ${i}`,
+      );
+    const lateData = late.events.map((e) => e.data);
+    assertNewerOnly(lateData, 'late');
+    assert.ok(
+      lateData.every((d) => Number(d.slice(1)) >= 100),
+      `the late stream got values published before it opened: ${lateData.join(' ')}`,
+    );
+    for (const r of [...early, other, late]) r.close();
+    await waitForMetric(base, 'tidings_shared_conflations', '', (v) => v === before);
+  });
+
   it('refuses bad values with 400 invalid_max_rate', async () => {
     for (const bad of ['0', '-1', 'abc', '1e3', '2000', '', '0.01', '5&maxRate=6', ' 5', 'Infinity']) {
       const res = await fetch(`${fx.url}?match=${encodeURIComponent(A)}&maxRate=${bad}`);
@@ -183,6 +219,42 @@ describe('the tidings_max_rate token claim caps the rate', () => {
         `reader ${n}: ${data.length} events in ${spanS.toFixed(2)} s is above the token's 5/s plus one`,
       );
     }
+  });
+
+  it('streams of one rate and selectors but other read rights do not share private updates', async () => {
+    const D = 'https://example.com/prices/d';
+    const query = `match=${encodeURIComponent(C)}&match=${encodeURIComponent(D)}&maxRate=10`;
+    const open = async (topics: string[]) =>
+      SseReader.open(`${signed.url}?${query}`, {
+        Authorization: `Bearer ${await subscriberToken(topics)}`,
+      });
+    const allowed = await open([C]);
+    const denied = await open(['https://example.com/elsewhere']);
+    const publisher = { Authorization: `Bearer ${await publisherToken()}` };
+    const post = async (fields: Record<string, string>) => {
+      const res = await fetch(signed.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...publisher },
+        body: formBody(fields),
+      });
+      assert.equal(res.status, 200, `stored: ${await res.clone().text()}`);
+    };
+    await post({ topic: C, data: 'secret', private: 'on' });
+    await post({ topic: D, data: 'sentinel' });
+    await waitForData(allowed, 'sentinel');
+    await waitForData(denied, 'sentinel');
+    assert.deepEqual(
+      allowed.events.map((e) => e.data),
+      ['secret', 'sentinel'],
+      'the granted stream gets the private update',
+    );
+    assert.deepEqual(
+      denied.events.map((e) => e.data),
+      ['sentinel'],
+      'the other stream, same rate and selectors, does not',
+    );
+    allowed.close();
+    denied.close();
   });
 
   it('a claim that is not a rate the hub serves invalidates the token', async () => {

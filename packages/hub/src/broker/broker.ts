@@ -18,7 +18,10 @@ export class Broker {
   add(sub: Subscriber): void {
     this.#subscribers.add(sub);
     this.#perClient.set(sub.clientKey, (this.#perClient.get(sub.clientKey) ?? 0) + 1);
-    this.#index.add(sub);
+    const shared = sub.shared;
+    // A shared conflation stands in the index for all its members (broker/conflation.ts).
+    if (shared === undefined) this.#index.add(sub);
+    else if (shared.join(sub)) this.#index.add(shared);
     for (const o of this.#observers) o(sub, true);
   }
 
@@ -47,7 +50,9 @@ export class Broker {
   remove(sub: Subscriber): boolean {
     if (!this.#subscribers.delete(sub)) return false;
     this.#uncount(sub.clientKey);
-    this.#index.remove(sub);
+    const shared = sub.shared;
+    if (shared === undefined) this.#index.remove(sub);
+    else if (shared.leave(sub)) this.#index.remove(shared);
     for (const o of this.#observers) o(sub, false);
     return true;
   }
@@ -67,7 +72,7 @@ export class Broker {
     this.#index.forEachMatch(update.topics, (sub) => {
       if (sub.mark === epoch) return;
       sub.mark = epoch;
-      if (sub.canRead(update) && sub.deliver(update, coalescer)) delivered++;
+      if (sub.canRead(update)) delivered += sub.deliver(update, coalescer);
     });
     return delivered;
   }

@@ -2,7 +2,7 @@ import { grants, type Principal } from '../auth/principal.js';
 import type { Update } from '../model/update.js';
 import type { Selector } from '../selector/selector.js';
 import type { CloseReason, Sink, SinkOwner } from '../stream/sink.js';
-import type { Conflation } from './conflation.js';
+import type { Conflation, ConflationMember } from './conflation.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 /** Ends a subscriber's replay grace period (set by the class: it reaches a private field). */
@@ -20,8 +20,8 @@ export interface SubscriberHost {
 export interface ConflatePolicy {
   /** True when the update's canonical topic is marked conflated. */
   covers(update: Update): boolean;
-  /** Starts conflating `sink` at the policy's rate. */
-  start(sink: Sink): Conflation;
+  /** A conflation of the subscriber's own at the policy's rate. */
+  start(): Conflation;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface ConflatePolicy {
  * replays history, live updates are held in a bounded buffer; after replay, the ones already
  * replayed are skipped by id, so the seam between replay and live has no gap and no duplicate.
  */
-export class Subscriber implements SinkOwner {
+export class Subscriber implements SinkOwner, ConflationMember {
   readonly id: string;
   readonly clientKey: string;
   readonly selectors: readonly Selector[];
@@ -45,10 +45,18 @@ export class Subscriber implements SinkOwner {
   endTimer: NodeJS.Timeout | undefined = undefined;
   /** Its subscriptions were announced (Active Subscriptions): their end is announced too. */
   announced = false;
+  /**
+   * A conflation shared with the subscribers of the same rate, selectors and read rights
+   * (broker/conflation.ts): set before the broker registers it, which then routes to that
+   * conflation instead of to this subscriber.
+   */
+  shared: Conflation | undefined = undefined;
+  /** Its place in its conflation (ConflationMember). */
+  conflationCursor = 0;
   /** Only while resuming, and for a grace period after: most subscribers never need it. */
   #resume: Resume | null = null;
   readonly #host: SubscriberHost;
-  /** Set when the subscriber asked for a maximum rate, or got a topic conflated for everyone. */
+  /** A conflation of its own: a resume that asked for a maximum rate, or a topic conflated for everyone. */
   #conflation: Conflation | null;
   readonly #policy: ConflatePolicy | undefined;
 
@@ -69,6 +77,7 @@ export class Subscriber implements SinkOwner {
     this.sink = init.sink;
     this.#host = init.host;
     this.#conflation = init.conflation ?? null;
+    this.#conflation?.join(this);
     this.#policy = init.conflate;
     init.sink.owner = this;
   }
@@ -90,37 +99,39 @@ export class Subscriber implements SinkOwner {
     return false;
   }
 
-  /** Called by the broker for matching updates it may read (canRead); false once the sink is gone. */
-  deliver(update: Update, coalescer: WriteCoalescer): boolean {
+  /** Called by the broker for matching updates it may read (canRead); 1 if taken, 0 once the sink is gone. */
+  deliver(update: Update, coalescer: WriteCoalescer): number {
     const resume = this.#resume;
     if (resume !== null) {
       const held = resume.held;
       if (held !== null) {
         if (held.length - resume.heldAt >= resume.heldLimit) {
           this.sink.close('slow_consumer');
-          return false;
+          return 0;
         }
         held.push(update);
-        return true;
+        return 1;
       }
-      if (resume.replayed?.has(update.id)) return true;
+      if (resume.replayed?.has(update.id)) return 1;
     }
-    if (this.sink.closed) return false;
+    if (this.sink.closed) return 0;
     const conflation = this.#conflation ?? this.#conflateFrom(update);
-    if (conflation !== null) return conflation.offer(update);
+    if (conflation !== null) return conflation.deliver(update);
     coalescer.enqueue(this, update);
-    return true;
+    return 1;
   }
 
   /** True when this subscriber's updates go through a conflation (maximum rate). */
   get conflated(): boolean {
-    return this.#conflation !== null;
+    return this.#conflation !== null || this.shared !== undefined;
   }
 
   #conflateFrom(update: Update): Conflation | null {
     if (this.#policy === undefined || !this.#policy.covers(update)) return null;
-    this.#conflation = this.#policy.start(this.sink);
-    return this.#conflation;
+    const conflation = this.#policy.start();
+    conflation.join(this);
+    this.#conflation = conflation;
+    return conflation;
   }
 
   /** Starts holding live updates (before history is read). */
@@ -144,7 +155,7 @@ export class Subscriber implements SinkOwner {
       if (replayed.has(u.id)) continue;
       const conflation = this.#conflation ?? this.#conflateFrom(u);
       if (conflation !== null) {
-        if (!conflation.offer(u)) return;
+        if (conflation.deliver(u) === 0) return;
         continue;
       }
       if (!this.sink.write(this.sink.framing.event(u))) return;
@@ -163,6 +174,7 @@ export class Subscriber implements SinkOwner {
 
   dispose(): void {
     clearTimeout(this.endTimer);
+    this.#conflation?.leave(this);
     if (this.#resume !== null) clearTimeout(this.#resume.timer);
     this.#resume = null;
   }

@@ -3,7 +3,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Selector } from '../selector/selector.js';
 import type { CloseReason } from '../stream/sink.js';
 import type { Broker } from './broker.js';
-import { RateGroups } from './conflation.js';
+import { RateGroups } from './rate-groups.js';
 import type { ConflatePolicy, Subscriber, SubscriberHost } from './subscriber.js';
 import { type SubscriptionInfo, subscriptionInfo } from './subscription-info.js';
 
@@ -40,7 +40,7 @@ export class SubscriptionHost implements SubscriberHost {
     if (policy !== undefined && policy.selectors.length > 0) {
       this.conflate = {
         covers: (u) => policy.selectors.some((s) => s.matches(u.topics[0]!)),
-        start: (sink) => this.rates.conflation(policy.maxRate, sink),
+        start: () => this.rates.conflation(policy.maxRate),
       };
     }
   }

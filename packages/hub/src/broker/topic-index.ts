@@ -1,9 +1,20 @@
+import type { Update } from '../model/update.js';
 import type { Selector } from '../selector/selector.js';
-import type { Subscriber } from './subscriber.js';
+import type { WriteCoalescer } from './write-coalescer.js';
+
+/** What the index routes to: a subscriber, or a conflation shared by several (broker/conflation.ts). */
+export interface Recipient {
+  readonly selectors: readonly Selector[];
+  /** The broker's de-duplication mark (broker/broker.ts). */
+  mark: number;
+  canRead(update: Update): boolean;
+  /** Returns how many subscribers took the update. */
+  deliver(update: Update, coalescer: WriteCoalescer): number;
+}
 
 interface PatternEntry {
   readonly selector: Selector;
-  readonly subscribers: Set<Subscriber>;
+  readonly subscribers: Set<Recipient>;
   /** topic -> matches: a pattern is evaluated once per distinct topic, not once per update. */
   readonly cache: Map<string, boolean>;
 }
@@ -16,11 +27,11 @@ const PATTERN_CACHE_SIZE = 1024;
  * one evaluation per topic, and results are cached (bounded).
  */
 export class TopicIndex {
-  readonly #exact = new Map<string, Set<Subscriber>>();
-  readonly #wildcard = new Set<Subscriber>();
+  readonly #exact = new Map<string, Set<Recipient>>();
+  readonly #wildcard = new Set<Recipient>();
   readonly #patterns = new Map<string, PatternEntry>();
 
-  add(sub: Subscriber): void {
+  add(sub: Recipient): void {
     for (const s of sub.selectors) {
       if (s.wildcard) this.#wildcard.add(sub);
       else if (s.exact) getOrCreate(this.#exact, s.raw, () => new Set()).add(sub);
@@ -33,7 +44,7 @@ export class TopicIndex {
     }
   }
 
-  remove(sub: Subscriber): void {
+  remove(sub: Recipient): void {
     for (const s of sub.selectors) {
       if (s.wildcard) {
         this.#wildcard.delete(sub);
@@ -49,7 +60,7 @@ export class TopicIndex {
   }
 
   /** Calls `visit` for every subscriber matching one of `topics`, possibly more than once per subscriber. */
-  forEachMatch(topics: readonly string[], visit: (sub: Subscriber) => void): void {
+  forEachMatch(topics: readonly string[], visit: (sub: Recipient) => void): void {
     for (const sub of this.#wildcard) visit(sub);
     for (const topic of topics) {
       const exact = this.#exact.get(topic);

@@ -68,6 +68,8 @@ export class Metrics {
     /** Every open subscription's sink: counted by the protocol it runs on. */
     sinks: Iterable<{ readonly sink: Sink }>;
     h2Sessions: number;
+    /** Conflations shared by subscribers of one maximum rate (broker/conflation.ts). */
+    sharedConflations: number;
   }): string {
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
@@ -102,6 +104,12 @@ export class Metrics {
       labelled('reason', this.h2Goaways),
     );
     metric('tidings_topics', 'gauge', 'Distinct selectors subscribed to.', [['', gauges.topics]]);
+    metric(
+      'tidings_shared_conflations',
+      'gauge',
+      'Conflations shared by the streams of one maximum rate, selectors and read rights.',
+      [['', gauges.sharedConflations]],
+    );
     metric('tidings_ready', 'gauge', '1 when the hub accepts publishes.', [['', gauges.ready ? 1 : 0]]);
     metric('tidings_publishes_total', 'counter', 'Updates published and acknowledged.', [
       ['', this.publishes],

@@ -85,7 +85,12 @@ async function register(
     principal,
     sink,
     host,
-    conflation: admission.maxRate === undefined ? undefined : host.rates.conflation(admission.maxRate, sink),
+    // A resume's conflation is its own (its replay seam is per subscriber); a fresh subscription
+    // shares one below (broker/conflation.ts).
+    conflation:
+      admission.maxRate === undefined || lastEventId === undefined
+        ? undefined
+        : host.rates.conflation(admission.maxRate),
     conflate: host.conflate,
   });
   if (lastEventId !== undefined) sub.hold(limits.maxQueueEvents);
@@ -96,6 +101,9 @@ async function register(
   if (sink.closed) return undefined;
   // A resume may have waited: other subscribes may have added patterns meanwhile.
   checkPatterns(ctx, selectors);
+  // Made here, right before it is joined (Broker.add): a shared conflation lives while it has members.
+  if (admission.maxRate !== undefined && lastEventId === undefined)
+    sub.shared = host.rates.shared(admission.maxRate, selectors, principal);
   ctx.broker.add(sub);
   admission.release();
 
