@@ -154,6 +154,7 @@ async function runPhase(phase) {
   const written1 = bytesWritten(tree);
   const lg = process.cpuUsage(lg0);
   subs.finishPhase(r.last);
+  const ticked = subs.watchRate ? subs.superseded(r.last) : null;
 
   const wall = (t1 - t0) / 1000;
   const deliverWall = Math.max(subs.lastDeliveryMs - (t0 - epochMs), 1) / 1000;
@@ -185,6 +186,18 @@ async function runPhase(phase) {
     maxEventsPerSubscriberSecond: subs.watchRate ? subs.maxPerSecond : null,
     minEventGapUs: subs.watchRate && Number.isFinite(subs.minGapUs) ? Math.round(subs.minGapUs) : null,
     latencyUs: { p50: us(subs.hist.quantile(0.5)), p99: us(subs.hist.quantile(0.99)), max: subs.hist.maxUs },
+    // With a maximum rate: the latency of values superseded before their tick (an upper bound of
+    // tick-to-receipt; Subscribers.superseded), and how many deliveries of the last value it leaves out.
+    tickLatencyUs:
+      ticked === null
+        ? null
+        : {
+            p50: us(ticked.hist.quantile(0.5)),
+            p99: us(ticked.hist.quantile(0.99)),
+            max: ticked.hist.maxUs,
+            deliveries: ticked.hist.total,
+            lastValueDeliveries: ticked.finals,
+          },
     wallSeconds: wall,
     serverCpuSeconds: serverCpu,
     serverSystemCpuSeconds: sys1 - sys0,
@@ -249,7 +262,9 @@ try {
           `p50/p99/max ${lat.p50}/${lat.p99}/${lat.max} µs, lost ${r.lost}, out of order ${r.outOfOrder}` +
           (r.maxEventsPerSubscriberSecond === null
             ? ''
-            : `, busiest subscriber second ${r.maxEventsPerSubscriberSecond} events, shortest gap ${r.minEventGapUs} µs`) +
+            : `, busiest subscriber second ${r.maxEventsPerSubscriberSecond} events, shortest gap ${r.minEventGapUs} µs` +
+              `, tick-to-receipt p50/p99/max ${r.tickLatencyUs.p50}/${r.tickLatencyUs.p99}/${r.tickLatencyUs.max} µs` +
+              ` (${r.tickLatencyUs.lastValueDeliveries} deliveries of the last value apart)`) +
           (r.publishErrors > 0 ? `, ${r.publishErrors} publish errors: ${r.firstPublishError}` : ''),
       );
       await sleep(300);

@@ -66,6 +66,10 @@ export class Subscribers {
     this.lastDeliveryMs = 0; // since the epoch
     this.maxPerSecond = 0; // most events one subscriber received within one second (watchRate)
     this.minGapUs = Number.POSITIVE_INFINITY; // shortest time between two events to one subscriber
+    // (watchRate) each delivery's sequence number and latency, for `superseded()`: a maximum rate
+    // delivers few events, so keeping them costs little.
+    this.rateSeqs = [];
+    this.rateLatencies = [];
     this.target = Number.POSITIVE_INFINITY;
     this.onTarget = null;
   }
@@ -211,7 +215,11 @@ export class Subscribers {
         }
         this.delivered++;
         this.hist.record(nowUs - ts);
-        if (this.watchRate) this.noteRate(sub, nowUs);
+        if (this.watchRate) {
+          this.noteRate(sub, nowUs);
+          this.rateSeqs.push(seq);
+          this.rateLatencies.push(nowUs - ts);
+        }
       }
       i = b.indexOf(MARK, i + TOKEN);
     }
@@ -219,6 +227,24 @@ export class Subscribers {
       this.lastDeliveryMs = nowUs / 1000;
       if (this.delivered >= this.target) this.onTarget?.();
     }
+  }
+
+  /**
+   * Latencies of the deliveries of updates older than `last`, the phase's last publish (watchRate):
+   * each was superseded by the next publish a fraction of a millisecond later, so it was the
+   * latest value when its tick came, and its publish-to-receipt latency is at most that
+   * fraction more than the time from the tick to its receipt. The last update's deliveries also
+   * waited for the first tick after publishing stopped (up to one interval, by design), so they
+   * are counted apart.
+   */
+  superseded(last) {
+    const hist = new Histogram();
+    let finals = 0;
+    for (let i = 0; i < this.rateSeqs.length; i++) {
+      if (this.rateSeqs[i] >= last) finals++;
+      else hist.record(this.rateLatencies[i]);
+    }
+    return { hist, finals };
   }
 
   /** Counts the events `sub` received in the second up to `nowUs` (the ring holds the latest RING). */
