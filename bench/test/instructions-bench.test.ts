@@ -14,7 +14,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const hasValgrind = spawnSync('valgrind', ['--version']).status === 0;
 
 test('bench/instructions.mjs counts the measured publishes only', {
-  timeout: 240_000,
+  timeout: 1_200_000,
   skip: hasValgrind ? false : 'valgrind is not installed (scripts/ensure-deps.sh installs it)',
 }, async () => {
   const child = spawn(
