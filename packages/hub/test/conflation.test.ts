@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Conflation, type ConflationMember } from '../src/broker/conflation.js';
-import { RateGroup } from '../src/broker/rate-groups.js';
+import { type IntervalTimers, RateGroup } from '../src/broker/rate-groups.js';
 import type { Update } from '../src/model/update.js';
 import type { CloseReason, Sink } from '../src/stream/sink.js';
 
@@ -195,5 +195,67 @@ describe('Conflation', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('RateGroup', () => {
+  /** Interval timers on a hand-driven clock: `advance(ms)` fires what falls due, in order. */
+  function manualTimers() {
+    let now = 0;
+    let next = 0;
+    const running = new Map<number, { tick: () => void; ms: number; due: number }>();
+    const timers: IntervalTimers = {
+      start: (tick, ms) => {
+        running.set(++next, { tick, ms, due: now + ms });
+        return next;
+      },
+      stop: (handle) => {
+        running.delete(handle as number);
+      },
+    };
+    const advance = (ms: number) => {
+      const until = now + ms;
+      for (;;) {
+        let first: [number, { tick: () => void; ms: number; due: number }] | undefined;
+        for (const e of running)
+          if (e[1].due <= until && (first === undefined || e[1].due < first[1].due)) first = e;
+        if (first === undefined) break;
+        now = first[1].due;
+        first[1].due += first[1].ms;
+        first[1].tick();
+      }
+      now = until;
+    };
+    return { timers, advance, now: () => now, running: () => running.size };
+  }
+
+  it('keeps its ticks in phase while updates keep coming, and stops after a tick with nothing due', () => {
+    const clock = manualTimers();
+    const group = new RateGroup(100, clock.timers);
+    const ticks: number[] = [];
+    // A conflation that has written everything at each tick (the ticker case: one topic).
+    const c = {
+      scheduled: false,
+      tick: () => {
+        ticks.push(clock.now());
+        return false;
+      },
+    } as unknown as Conflation;
+    group.schedule(c);
+    clock.advance(150);
+    group.schedule(c); // the next publish, halfway to the next tick
+    clock.advance(50);
+    assert.deepEqual(
+      ticks,
+      [100, 200],
+      'the second tick comes one interval after the first, not after the publish',
+    );
+    clock.advance(100);
+    assert.equal(group.idle, true, 'a tick with nothing due stops the timer');
+    assert.equal(clock.running(), 0, 'and no timer runs');
+    group.schedule(c);
+    assert.equal(group.idle, false, 'the next publish starts it again');
+    clock.advance(100);
+    assert.deepEqual(ticks, [100, 200, 400], 'one interval after that publish');
   });
 });
