@@ -70,6 +70,11 @@ export class LmdbAppender {
   /**
    * The tail, checked against the last key on disk at the first append of each write transaction
    * (lmdb-js runs one transaction's callbacks in one turn, so a microtask marks its end).
+   *
+   * The check is two point lookups (HistoryTail.isLastOnDisk): a reverse cursor (`getKeys`) found
+   * the same key but cost about 80 µs per transaction in lmdb-js, a cursor made and positioned:
+   * more than half of a one-append transaction's main-thread time in the transaction
+   * (docs/benchmark.md). An empty or stale tail is rebuilt from the ends on disk, as before.
    */
   #currentTail(): HistoryTail {
     const tail = this.#tail;
@@ -79,9 +84,7 @@ export class LmdbAppender {
       this.#tailChecked = false;
     });
     const { updates } = this.#dbs;
-    let lastOnDisk: Seq | undefined;
-    for (const k of updates.getKeys({ reverse: true, limit: 1 })) lastOnDisk = k;
-    if (tail?.matches(lastOnDisk)) return tail;
+    if (tail?.isLastOnDisk(updates)) return tail;
     const bounds = boundsOf(updates);
     const lastT = bounds === undefined ? -Infinity : (updates.get(bounds.last)?.t ?? -Infinity);
     this.#tail = new HistoryTail(bounds?.first ?? 1, bounds?.last ?? 0, lastT);

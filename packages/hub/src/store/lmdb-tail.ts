@@ -43,9 +43,16 @@ export class HistoryTail {
     this.lastT = lastT;
   }
 
-  /** The tail is right about a history whose last sequence number on disk is `lastOnDisk`. */
-  matches(lastOnDisk: number | undefined): boolean {
-    return (lastOnDisk ?? 0) === this.last && (this.last === 0 || this.first <= this.last);
+  /**
+   * The tail is right about a non-empty history in `updates`: its last sequence number is the
+   * last key on disk. Keys are contiguous and the last is never trimmed, so `last` existing and
+   * `last + 1` not is enough: another writer's append adds `last + 1` (and trimming past it would
+   * remove `last` too), a failed transaction leaves `last` absent. False for an empty tail: the
+   * caller looks for the last key with a cursor then (key 1 absent proves nothing once trimmed).
+   */
+  isLastOnDisk(updates: { doesExist(key: number): boolean }): boolean {
+    if (this.empty || !updates.doesExist(this.last)) return false;
+    return !updates.doesExist(this.last + 1);
   }
 
   get empty(): boolean {
