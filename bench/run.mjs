@@ -28,6 +28,7 @@ import { nchan } from './targets/nchan.mjs';
 import {
   tidings,
   tidingsBaseline,
+  tidingsBaselineLmdbToken,
   tidingsH2,
   tidingsH2x100,
   tidingsLmdbToken,
@@ -43,6 +44,7 @@ const TARGETS = {
   'tidings-h2': tidingsH2,
   'tidings-h2x100': tidingsH2x100,
   'tidings-baseline': tidingsBaseline,
+  'tidings-baseline-lmdb-token': tidingsBaselineLmdbToken,
 };
 const TOPIC = 'https://example.com/bench/fanout';
 const LOADGEN = fileURLToPath(new URL('./loadgen/loadgen.mjs', import.meta.url));
@@ -51,7 +53,8 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const HELP = `npm run bench -- [options]
   --quick              N = 100 and 1,000, 2 s phases, one repetition, no idle run (about 40 s)
   --targets a,b        servers to run: tidings,nchan,naive (default all three); tidings-baseline is
-                       the hub built in BENCH_BASELINE (another checkout), for before/after ratios
+                       the hub built in BENCH_BASELINE (another checkout), for before/after ratios;
+                       tidings-baseline-lmdb-token is its LMDB + token publish path
   --n 100,1000,10000   subscriber counts for the publish runs
   --idle 19000         subscriber counts for idle-only memory runs ('none' to skip)
   --duration S         seconds of publishing per phase (default 5, quick 2)

@@ -106,21 +106,22 @@ function publisherToken(secret) {
  * Tidings with a publisher key, every publish carrying `Authorization: Bearer <HS256 token>`, on
  * the given store (`lmdb`: the durable default, fdatasync per group commit, in the run's temp
  * dir; `memory`). The publish-path benchmark (`--targets nchan,tidings-memory-token,tidings-lmdb-token`).
+ * `base` is the hub to run: this checkout (`tidings`) or BENCH_BASELINE's (`tidingsBaseline`).
  */
-function withToken(transport) {
+function withToken(transport, base = tidings) {
   const secret = randomBytes(32).toString('base64url');
   const token = publisherToken(secret);
   return {
-    ...tidings,
-    name: `tidings-${transport}-token`,
-    describe: `Tidings hub, ${transport} store, HS256 publisher token`,
+    ...base,
+    name: `${base.name}-${transport}-token`,
+    describe: `${base.describe}, ${transport} store, HS256 publisher token`,
     command: (o) => {
-      const base = tidings.command(o);
-      const args = [...base.args];
+      const cmd = base.command(o);
+      const args = [...cmd.args];
       args[args.indexOf('--transport') + 1] = transport;
-      return { ...base, args: [...args, '--publisher-jwt-key', secret] };
+      return { ...cmd, args: [...args, '--publisher-jwt-key', secret] };
     },
-    publish: (topic) => ({ ...tidings.publish(topic), headers: { Authorization: `Bearer ${token}` } }),
+    publish: (topic) => ({ ...base.publish(topic), headers: { Authorization: `Bearer ${token}` } }),
   };
 }
 
@@ -149,3 +150,10 @@ export const tidingsBaseline = {
     return { ...base, args, cwd: dir };
   },
 };
+
+/**
+ * The LMDB + token publish path of BENCH_BASELINE's build, in the same run as this checkout's
+ * (`--publish-path --targets nchan,tidings-lmdb-token,tidings-baseline-lmdb-token`): a change's
+ * before and after under the same load, each as a ratio to nchan.
+ */
+export const tidingsBaselineLmdbToken = withToken('lmdb', tidingsBaseline);
