@@ -133,6 +133,45 @@ describe('SSE on an HTTP/2 stream: every behaviour of an HTTP/1.1 stream', { tim
     }
   });
 
+  it('streams on overlapping selectors get exactly their bytes, in order, from coalesced turns', async () => {
+    // Many updates dispatched in one event-loop turn: a stream that had all of them is written
+    // the turn's shared concatenation of frames, one that missed some its own.
+    const h = await h2Hub();
+    try {
+      const topic = (t: string) => `${TOPIC}/${t}`;
+      const path = (...ts: string[]) =>
+        `/.well-known/mercure?${ts.map((t) => `topic=${encodeURIComponent(topic(t))}`).join('&')}`;
+      const streams = {
+        a: new H2Sse(h.session, path('a')),
+        b: new H2Sse(h.session, path('b')),
+        ab: new H2Sse(h.session, path('a', 'b')),
+        all: new H2Sse(h.session, path('a', 'b', 'c')),
+      };
+      await Promise.all(Object.values(streams).map((s) => s.opened()));
+      const plan = Array.from({ length: 80 }, (_, i) => [['a'], ['b'], ['a', 'b'], ['c']][i % 4]!);
+      await Promise.all(
+        plan.map((ts, i) => h.hub.publish({ topics: ts.map(topic), data: `u${i}`, id: `u${i}` })),
+      );
+      const want = (pick: (ts: string[]) => boolean) =>
+        plan.flatMap((ts, i) => (pick(ts) ? [`id: u${i}\ndata: u${i}\n\n`] : [])).join('');
+      const expected = {
+        a: want((ts) => ts.includes('a')),
+        b: want((ts) => ts.includes('b')),
+        ab: want((ts) => ts.includes('a') || ts.includes('b')),
+        all: want(() => true),
+      };
+      for (const [name, sse] of Object.entries(streams)) {
+        const events = expected[name as keyof typeof expected];
+        // After the preamble (`retry:`), only the updates.
+        const body = () => sse.text.slice(sse.text.indexOf('\n\n') + 2);
+        await sse.until(() => body().length >= events.length, `${name}'s updates`);
+        assert.equal(body(), events, `${name}: byte-exact, in order`);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   it('graceful shutdown: GOAWAY on the connection, then the stream ends cleanly', async () => {
     const h = await h2Hub();
     try {

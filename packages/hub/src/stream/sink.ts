@@ -27,6 +27,11 @@ export interface Framing {
    * turn to all such sinks as one shared concatenation (broker/write-coalescer.ts).
    */
   readonly sharesUpdateChunk: boolean;
+  /**
+   * True when `event(u)` is `u.frame` (SSE on a transport that frames the body itself, HTTP/2):
+   * those sinks share a concatenation of the turn's frames in the same way.
+   */
+  readonly sharesUpdateFrame?: boolean;
   /** The first bytes of a stream: the client's reconnection delay (SSE `retry:`); undefined: none. */
   preamble(retryMs: number): Buffer | undefined;
   /** Written after a period of silence so intermediaries keep the connection (SSE: a comment); undefined: none. */

@@ -8,8 +8,9 @@ import type { Framing } from '../../stream/sink.js';
  */
 export const SSE_PAYLOADS: Framing = {
   event: (update) => update.frame,
-  // The broker's shared concatenation is of HTTP/1.1 chunks: not these bytes.
+  // Not the HTTP/1.1 chunks: the broker shares a concatenation of frames with these streams.
   sharesUpdateChunk: false,
+  sharesUpdateFrame: true,
   preamble: (retryMs) => encodeRetry(retryMs),
   heartbeat: encodeComment(),
 };
