@@ -172,6 +172,28 @@ describe('SSE on an HTTP/2 stream: every behaviour of an HTTP/1.1 stream', { tim
     }
   });
 
+  it('updates in consecutive turns go out in one DATA frame; a lone update is not held back', async () => {
+    const h = await h2Hub();
+    try {
+      const sse = new H2Sse(h.session, PATH);
+      await sse.opened();
+      await sse.until(() => sse.text.includes('retry:'), 'the preamble');
+      const before = sse.frames.length;
+      await h.hub.publish({ topics: [TOPIC], data: 'one', id: 'one' });
+      // The next turn: the stream's write of the first is held until this one's flush.
+      await new Promise((resolve) => setImmediate(resolve));
+      await h.hub.publish({ topics: [TOPIC], data: 'two', id: 'two' });
+      await sse.until(() => sse.text.includes('data: two'), 'both updates');
+      const frames = sse.frames.slice(before).map((f) => f.text);
+      assert.deepEqual(frames, ['id: one\ndata: one\n\nid: two\ndata: two\n\n'], 'one DATA frame');
+      // Nothing follows: the held write is released by a flush of its own.
+      await h.hub.publish({ topics: [TOPIC], data: 'three', id: 'three' });
+      await sse.until(() => sse.text.includes('data: three'), 'a lone update');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('graceful shutdown: GOAWAY on the connection, then the stream ends cleanly', async () => {
     const h = await h2Hub();
     try {

@@ -41,6 +41,7 @@ export class Subscriber implements SinkOwner, ConflationMember {
   /** WriteCoalescer's bookkeeping for this event-loop turn (broker/write-coalescer.ts). */
   pendingCount = 0;
   pendingList: Buffer[] | null = null;
+  held = false;
   /** Ends the sink at the token's `exp` or the maximum lifetime (subscribe/expiry.ts). */
   endTimer: NodeJS.Timeout | undefined = undefined;
   /** Its subscriptions were announced (Active Subscriptions): their end is announced too. */

@@ -25,6 +25,8 @@ export class WriteCoalescer {
   #updates: Update[] = [];
   #chunkBytes = 0;
   #dirty: Subscriber[] = [];
+  /** Sinks held (corked) at the previous flush: released at this one, after its writes. */
+  #held: Subscriber[] = [];
   #scheduled = false;
   readonly #flush = () => this.flush();
 
@@ -71,7 +73,9 @@ export class WriteCoalescer {
     const chunkBytes = this.#chunkBytes;
     this.#updates = [];
     this.#chunkBytes = 0;
-    if (dirty.length === 0) return;
+    const held = this.#held;
+    this.#held = [];
+    for (const sub of held) sub.held = true;
     this.#dirty = [];
     let chunks: Buffer | undefined;
     let frames: Buffer | undefined;
@@ -96,7 +100,21 @@ export class WriteCoalescer {
         frames ??= Buffer.concat(updates.map((u) => u.frame));
         bytes = frames;
       }
-      sub.sink.write(bytes);
+      const sink = sub.sink;
+      if (!sub.held && sink.hold !== undefined) {
+        sink.hold();
+        this.#held.push(sub);
+      }
+      sink.write(bytes);
+    }
+    for (const sub of held) {
+      sub.held = false;
+      sub.sink.release?.();
+    }
+    // The sinks held now are released at the next turn's flush, or by this one if none comes.
+    if (this.#held.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
     }
   }
 }

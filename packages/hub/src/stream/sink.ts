@@ -106,4 +106,10 @@ export interface Sink {
   close(reason: CloseReason): void;
   /** Ends the connection now, whatever it holds (Hub.close() past its deadline). */
   destroy(): void;
+  /**
+   * Optional: keep what is written from now on until `release()` (node:http2's cork). The write
+   * coalescer holds such a sink for one turn while updates keep coming: two turns, one write.
+   */
+  hold?(): void;
+  release?(): void;
 }

@@ -72,6 +72,14 @@ export class Http2StreamSink extends FlowControlledSink {
     return this.#stream.write(frames);
   }
 
+  hold(): void {
+    this.#stream.cork();
+  }
+
+  release(): void {
+    this.#stream.uncork();
+  }
+
   protected sendAsIs(bytes: Buffer): boolean {
     return this.#stream.write(bytes);
   }
