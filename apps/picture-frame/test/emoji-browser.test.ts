@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page, type Request } from 'playwright-core';
 import { type RunningFrame, startPictureFrame } from '../src/app.js';
 import { packageRoot } from '../src/package-root.js';
 import { createProvider } from '../src/providers/create-provider.js';
@@ -23,6 +23,7 @@ interface PageState {
   error: string | null;
   opens: number;
   streamErrors: number;
+  phase: string;
 }
 
 const stateOf = (page: Page) =>
@@ -57,6 +58,11 @@ async function open(browser: Browser, url: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   page.on('requestfailed', (r) => console.error('request failed:', r.url(), r.failure()?.errorText));
+  // Requests sent and not answered yet (no response head), for the message of a page not live.
+  const unanswered = new Map<Request, number>();
+  page.on('request', (r) => unanswered.set(r, Date.now()));
+  page.on('response', (r) => unanswered.delete(r.request()));
+  page.on('requestfailed', (r) => unanswered.delete(r));
   const started = Date.now();
   await page.goto(url);
   try {
@@ -68,8 +74,9 @@ async function open(browser: Browser, url: string): Promise<Page> {
     // Say what the page went through (a page that never opened, or one dropped and reopened).
     const st = await stateOf(page);
     const connection = await page.evaluate(() => document.getElementById('connection')?.textContent);
+    const waiting = [...unanswered].map(([r, at]) => `${r.method()} ${r.url()} (${Date.now() - at} ms)`);
     throw new Error(
-      `${url} not live ${Date.now() - started} ms after loading: shown '${connection}', ${st.opens} opens, ${st.streamErrors} stream errors, ${st.updates} updates, error ${st.error}`,
+      `${url} not live ${Date.now() - started} ms after loading: shown '${connection}', phase ${st.phase}, ${st.opens} opens, ${st.streamErrors} stream errors, ${st.updates} updates, error ${st.error}; unanswered requests: ${waiting.join(', ') || 'none'}`,
       { cause: err },
     );
   }

@@ -12,6 +12,9 @@ const state = {
   error: null,
   opens: 0,
   streamErrors: 0,
+  // Where main() is, for a test that finds a page not live: 'totals' (fetching the snapshot),
+  // 'subscribing' (the EventSource made, not open yet), 'live'.
+  phase: 'totals',
 };
 // Read by the browser test; harmless otherwise.
 window.emojiState = state;
@@ -130,9 +133,11 @@ async function main() {
   build(snapshot.emoji);
   apply(snapshot.counts);
   document.getElementById('rate').textContent = rate ? `at most ${rate} updates/s` : 'every update (60/s)';
+  state.phase = 'subscribing';
   const source = new EventSource(hubUrl(snapshot.scoresTopic, rate));
   source.onopen = async () => {
     state.opens++;
+    state.phase = 'live';
     document.body.dataset.connection = 'live';
     document.getElementById('connection').textContent = 'live';
     // Whatever was published between the snapshot and the subscription: totals only grow.
