@@ -63,7 +63,7 @@ export class SseResponseSink extends FlowControlledSink {
     } else {
       const socket = res.socket as Holder | null;
       if (socket === null) {
-        this.ended('client');
+        this.#awaitTurn(opening);
         return;
       }
       (socket as Socket).setNoDelay(true);
@@ -81,6 +81,29 @@ export class SseResponseSink extends FlowControlledSink {
     }
     const preamble = this.framing.preamble(opening.retryMs);
     this.opened(preamble === undefined || preamble.length === 0 ? undefined : this.#wire(preamble));
+  }
+
+  /**
+   * node:http answers a connection's requests in order: a request that came on a kept-alive
+   * connection while the previous response was still being written (its `finish` not seen yet,
+   * which a busy event loop makes likely) has a response without a socket until that one is done
+   * (`assignSocket`, which emits `socket`). The head waits for it, and frames wait in the queue
+   * as they do before any open. Taken for a client gone, this request would stay unanswered,
+   * its EventSource 'connecting' for ever. If the connection closes first, node:http never
+   * assigns it: the client went.
+   */
+  #awaitTurn(opening: Opening): void {
+    const connection = this.#res.req?.socket;
+    if (connection === undefined || connection === null || connection.destroyed) {
+      this.ended('client');
+      return;
+    }
+    const gone = () => this.ended('client');
+    connection.once('close', gone);
+    this.#res.once('socket', () => {
+      connection.off('close', gone);
+      this.open(opening);
+    });
   }
 
   protected send(frames: Buffer): boolean {
