@@ -53,8 +53,9 @@ async function waitTotals(name: string, page: Page, expected: number[]): Promise
 
 async function open(browser: Browser, url: string): Promise<Page> {
   // A context of its own per page, as separate visitors: pages of one context share Chromium's six
-  // connections per host, and each page here holds one or two streams open (a third page once
-  // stayed 'connecting…' for 40 s with no open and no error, as a request waiting for a socket does).
+  // connections per host, and each page here holds one or two streams open. (A page that stayed
+  // 'connecting…' for 40 s with no open and no error was the hub's: a subscribe on a kept-alive
+  // connection still finishing its previous response; packages/hub/test/kept-alive-subscribe.test.ts.)
   const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   page.on('requestfailed', (r) => console.error('request failed:', r.url(), r.failure()?.errorText));
