@@ -3,7 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * A second JWT check, written from the RFCs with node:crypto only (no jose, which the hub uses):
  * the oracle the token fuzzing compares the hub's verdict with. HMAC algorithms only.
- * - RFC 7515 7.1: compact serialization, three base64url segments without padding;
+ * - RFC 7515 7.1: compact serialization, three base64url segments without padding (appendix C:
+ *   none of length 4k+1; a non-canonical last character is accepted, as RFC 4648 3.5 allows and jose does);
  *   4.1.11: `crit` lists extensions the recipient must understand, or reject.
  * - RFC 7797 3 and 7: `b64` is the one extension understood, and a JWT may not use `b64: false`.
  * - RFC 7519 4.1.4/4.1.5: `exp` and `nbf` are NumericDates, checked with a leeway;
@@ -39,6 +40,9 @@ export function handVerify(token: string, c: HandCheck): Verdict {
   if (parts.length !== 3) return { ok: false, why: `${parts.length} segments` };
   const [h = '', p = '', s = ''] = parts;
   if (![h, p, s].every((x) => SEGMENT.test(x))) return { ok: false, why: 'not base64url' };
+  // RFC 7515 appendix C: unpadded base64url never leaves one character over (six bits are not
+  // a byte). Buffer's decoder drops such a character silently; jose refuses the token.
+  if ([h, p, s].some((x) => x.length % 4 === 1)) return { ok: false, why: 'not base64url (length)' };
   if (h === '' || p === '') return { ok: false, why: 'empty segment' };
   const header = json(h);
   const payload = json(p);
