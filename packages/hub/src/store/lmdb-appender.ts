@@ -24,6 +24,9 @@ export class LmdbAppender {
   /** History's ends as the write transactions left them (lmdb-tail.ts). */
   #tail: HistoryTail | undefined;
   #tailChecked = false;
+  /** The last single-topic update's topic, and its index keys (shared by tail entries, read only). */
+  #lastTopic: string | undefined;
+  #lastTopicKeys: ReadonlySet<string> = new Set();
 
   constructor(dbs: HistoryDbs, options: AppenderOptions) {
     this.#dbs = dbs;
@@ -58,7 +61,7 @@ export class LmdbAppender {
     }
     const seq = tail.last + 1;
     const t = Math.max(now, tail.lastT);
-    const keys = topicKeys(record.topics);
+    const keys = this.#topicKeysOf(record.topics);
     updates.put(seq, { t, r: record });
     ids.put(key, seq);
     for (const k of keys) topics.put([k, seq], null);
@@ -89,6 +92,20 @@ export class LmdbAppender {
     const lastT = bounds === undefined ? -Infinity : (updates.get(bounds.last)?.t ?? -Infinity);
     this.#tail = new HistoryTail(bounds?.first ?? 1, bounds?.last ?? 0, lastT);
     return this.#tail;
+  }
+
+  /**
+   * The topic index keys of an update. A stream of publishes to one topic computes them once, not
+   * a Set and a key string per append (and trimming keeps them in the tail meanwhile).
+   */
+  #topicKeysOf(topics: readonly string[]): ReadonlySet<string> {
+    if (topics.length !== 1) return topicKeys(topics);
+    const topic = topics[0]!;
+    if (topic !== this.#lastTopic) {
+      this.#lastTopicKeys = topicKeys(topics);
+      this.#lastTopic = topic;
+    }
+    return this.#lastTopicKeys;
   }
 
   /** Deletes, oldest first, what is over the count or age limit, at most `trimPerAppend` entries. */
