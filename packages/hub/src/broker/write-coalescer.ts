@@ -25,7 +25,7 @@ export class WriteCoalescer {
   #updates: Update[] = [];
   #chunkBytes = 0;
   #dirty: Subscriber[] = [];
-  /** Sinks held (corked) at the previous flush: released at this one, after its writes. */
+  /** Sinks held (`Sink.hold`) at the previous flush: released at this one, after its writes. */
   #held: Subscriber[] = [];
   #scheduled = false;
   readonly #flush = () => this.flush();

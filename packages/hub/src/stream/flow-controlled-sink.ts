@@ -134,6 +134,15 @@ export abstract class FlowControlledSink implements Sink {
     if (early !== null) for (const chunk of early) this.write(chunk);
   }
 
+  /**
+   * The transport pushed back on bytes it was handed outside `send` (a transport that held them
+   * writes them later, h2-stream-sink.ts `release`): the sink blocks as if `send` had returned
+   * false, until `drained()`.
+   */
+  protected pushedBack(): void {
+    if (this.#flags === OPENED) this.#block();
+  }
+
   /** Ends the sink without reporting it (the transport gives its connection back unanswered). */
   protected discard(): void {
     this.#flags = CLOSED;

@@ -107,8 +107,9 @@ export interface Sink {
   /** Ends the connection now, whatever it holds (Hub.close() past its deadline). */
   destroy(): void;
   /**
-   * Optional: keep what is written from now on until `release()` (node:http2's cork). The write
-   * coalescer holds such a sink for one turn while updates keep coming: two turns, one write.
+   * Optional: keep what is written from now on until `release()`, which writes it as one write
+   * (an HTTP/2 stream: h2-stream-sink.ts). The write coalescer holds such a sink for one turn
+   * while updates keep coming: two turns, one write.
    */
   hold?(): void;
   release?(): void;

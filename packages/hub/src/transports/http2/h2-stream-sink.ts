@@ -27,6 +27,11 @@ export class Http2StreamSink extends FlowControlledSink {
   readonly #stream: SinkStream;
   /** Headers set before the stream was admitted (the route's CORS headers), written first. */
   #first: Fields;
+  /** Between `hold()` and `release()`: writes are kept in `#held`, not handed to the stream. */
+  #holding = false;
+  /** What was written while held, in order: one Buffer, or several; null: nothing. */
+  #held: Buffer | Buffer[] | null = null;
+  #heldBytes = 0;
 
   constructor(stream: ServerHttp2Stream, opts: FlowControlOptions, first = NONE) {
     super(opts);
@@ -69,19 +74,55 @@ export class Http2StreamSink extends FlowControlledSink {
   }
 
   protected send(frames: Buffer): boolean {
-    return this.#stream.write(frames);
-  }
-
-  hold(): void {
-    this.#stream.cork();
-  }
-
-  release(): void {
-    this.#stream.uncork();
+    return this.#holding ? this.#keep(frames) : this.#stream.write(frames);
   }
 
   protected sendAsIs(bytes: Buffer): boolean {
-    return this.#stream.write(bytes);
+    return this.#holding ? this.#keep(bytes) : this.#stream.write(bytes);
+  }
+
+  /**
+   * Keeps what is written from now on, until `release()`. The sink keeps the bytes itself rather
+   * than corking the stream: node:http2 costs the same per stream write whatever its size (a
+   * WriteWrap, a completion callback into JavaScript, a nextTick and four closures), and a
+   * corked Writable adds an entry per write and a `_writev` array per uncork; here the stream gets
+   * one `write` of the held bytes joined, and streams held with the same turns share one join.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Writes what was held, as one write; a stream that pushes back blocks the sink as `send` would. */
+  release(): void {
+    this.#holding = false;
+    if (this.#held === null) return;
+    if (!this.#stream.write(this.#take())) this.pushedBack();
+  }
+
+  /**
+   * Held bytes count against the stream's high-water mark, as a corked stream's buffer does:
+   * the write that reaches it hands everything held to the stream at once and returns the
+   * stream's answer (false), so the stream's own 'drain' follows and the sink queues, bounded,
+   * meanwhile. A stream below the mark answers true at release for the same bytes.
+   */
+  #keep(bytes: Buffer): boolean {
+    const held = this.#held;
+    if (held === null) this.#held = bytes;
+    else if (Array.isArray(held)) held.push(bytes);
+    else this.#held = [held, bytes];
+    this.#heldBytes += bytes.length;
+    const stream = this.#stream;
+    if (stream.writableLength + this.#heldBytes < stream.writableHighWaterMark) return true;
+    return stream.write(this.#take());
+  }
+
+  /** The held bytes as one Buffer; nothing is held afterwards. */
+  #take(): Buffer {
+    const held = this.#held!;
+    const length = this.#heldBytes;
+    this.#held = null;
+    this.#heldBytes = 0;
+    return Array.isArray(held) ? joined(held, length) : held;
   }
 
   /**
@@ -95,6 +136,9 @@ export class Http2StreamSink extends FlowControlledSink {
     if (reason === 'slow_consumer' || reason === 'write_timeout' || reason === 'error' || !this.isOpen) {
       resetStream(stream, constants.NGHTTP2_CANCEL);
     } else {
+      // What was held goes before END_STREAM (a corked stream's end() would write it too).
+      this.#holding = false;
+      if (this.#held !== null) stream.write(this.#take());
       stream.end();
       // END_STREAM waits behind the data the client's window holds back: a client that never
       // reads would keep the stream (and a place against the concurrent-stream limit) forever.
@@ -109,6 +153,9 @@ export class Http2StreamSink extends FlowControlledSink {
   }
 
   protected released(): void {
+    this.#holding = false;
+    this.#held = null;
+    this.#heldBytes = 0;
     const stream = this.#stream;
     stream[kSink] = undefined;
     stream.off('drain', onStreamDrain);
@@ -125,6 +172,28 @@ function onStreamError(this: SinkStream): void {
 
 function onStreamDrain(this: SinkStream): void {
   this[kSink]?.drained();
+}
+
+/**
+ * The last join of two held buffers, and its parts: the write coalescer hands every stream that had
+ * all of a turn's updates the same shared Buffer, so streams held over the same two turns hold the
+ * same pair, and one join serves them all (encode once, write the same bytes to everyone). Only
+ * identity is compared: written Buffers are never changed, and the ones kept here cannot be
+ * collected and their identity reused. Three Buffers stay referenced until the next join.
+ */
+let lastFirst: Buffer | undefined;
+let lastSecond: Buffer | undefined;
+let lastJoined: Buffer | undefined;
+
+function joined(held: Buffer[], length: number): Buffer {
+  if (held.length !== 2) return Buffer.concat(held, length);
+  const [first, second] = held as [Buffer, Buffer];
+  if (first !== lastFirst || second !== lastSecond || lastJoined === undefined) {
+    lastJoined = Buffer.concat(held, length);
+    lastFirst = first;
+    lastSecond = second;
+  }
+  return lastJoined;
 }
 
 /** Past the linger after a graceful end: a stream still open is reset. */
