@@ -95,6 +95,23 @@ describe('a subscribe queued behind an unfinished response on its connection', (
     }
   });
 
+  test('a resume waits for its turn too, then replays history and goes live', async () => {
+    const socket = await connectTo(fx.port);
+    const conn = received(socket);
+    try {
+      assert.equal((await fx.publish({ topic: TOPIC, data: 'history', id: 'r-1' })).status, 200);
+      const before = await subscribers(() => true);
+      socket.write(get('/slow') + get(`${QUERY}&lastEventID=earliest`));
+      await subscribers((v) => v === before + 1);
+      held.shift()!.end('ow');
+      await conn.until((t) => t.includes('id: r-1\ndata: history\n\n'), 'the replayed update');
+      assert.equal((await fx.publish({ topic: TOPIC, data: 'live', id: 'r-2' })).status, 200);
+      await conn.until((t) => t.includes('id: r-2\ndata: live\n\n'), 'a live update after the replay');
+    } finally {
+      socket.destroy();
+    }
+  });
+
   test('goes when the connection closes before its turn: no subscriber left', async () => {
     const socket = await connectTo(fx.port);
     received(socket);

@@ -132,6 +132,9 @@ export abstract class FlowControlledSink implements Sink {
     this.#opts.heartbeats?.add(this);
     if (first !== undefined && !this.sendAsIs(first)) this.#block();
     if (early !== null) for (const chunk of early) this.write(chunk);
+    // A replay may have started before the head could go (SseResponseSink waiting for its turn on
+    // a kept-alive connection) and be waiting for a sink that was blocked only because unopened.
+    if (!this.blocked) this.#wake();
   }
 
   /**
