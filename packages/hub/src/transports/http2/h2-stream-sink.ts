@@ -77,8 +77,9 @@ export class Http2StreamSink extends FlowControlledSink {
     return this.#holding ? this.#keep(frames) : this.#stream.write(frames);
   }
 
+  /** SSE on h2 is unframed by us (DATA frames are node:http2's): the bytes go as `send`'s do. */
   protected sendAsIs(bytes: Buffer): boolean {
-    return this.#holding ? this.#keep(bytes) : this.#stream.write(bytes);
+    return this.send(bytes);
   }
 
   /**
